@@ -1,0 +1,158 @@
+//! Time sources: wall time for codes, monotonic time for timeouts and throttling.
+//!
+//! Codes are always computed for an explicit Unix time; the [`Clock`] trait supplies it, so apps
+//! and tests can inject their own. Timeouts (the 5/10-minute unlock session, PIN delays) run on the
+//! clock's **monotonic** milliseconds, so moving the wall clock never extends a session or shortens
+//! a delay. A [`TimeCorrection`] is the offset, in seconds, added to the wall clock for devices
+//! whose clock is wrong (see [`crate::otp::Generator::estimate_offset`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// A source of wall and monotonic time.
+pub trait Clock: Send + Sync {
+    /// Seconds since the Unix epoch according to the device's wall clock.
+    fn wall_seconds(&self) -> u64;
+    /// Milliseconds from an arbitrary origin that never goes backwards and ignores wall-clock
+    /// changes (Android's `elapsedRealtime`, iOS's `ProcessInfo.systemUptime`).
+    fn monotonic_millis(&self) -> u64;
+}
+
+/// The operating system's clocks.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock {
+    origin: Instant,
+}
+
+impl SystemClock {
+    /// A system clock whose monotonic origin is now.
+    pub fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn wall_seconds(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    fn monotonic_millis(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A clock moved by hand, for tests and simulations. Clones share the same time.
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock {
+    wall: Arc<AtomicU64>,
+    monotonic: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock at the given wall time and monotonic 0.
+    pub fn new(wall_seconds: u64) -> Self {
+        let clock = Self::default();
+        clock.wall.store(wall_seconds, Ordering::SeqCst);
+        clock
+    }
+
+    /// Moves both clocks forward by `millis` (the wall clock by whole seconds elapsed).
+    pub fn advance_millis(&self, millis: u64) {
+        let before = self.monotonic.fetch_add(millis, Ordering::SeqCst);
+        let whole_seconds = (before + millis) / 1000 - before / 1000;
+        self.wall.fetch_add(whole_seconds, Ordering::SeqCst);
+    }
+
+    /// Moves both clocks forward by whole seconds.
+    pub fn advance_seconds(&self, seconds: u64) {
+        self.advance_millis(seconds.saturating_mul(1000));
+    }
+
+    /// Sets the wall clock only (the user changing the device time).
+    pub fn set_wall_seconds(&self, seconds: u64) {
+        self.wall.store(seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn wall_seconds(&self) -> u64 {
+        self.wall.load(Ordering::SeqCst)
+    }
+
+    fn monotonic_millis(&self) -> u64 {
+        self.monotonic.load(Ordering::SeqCst)
+    }
+}
+
+/// A correction in seconds added to the wall clock before computing TOTP codes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeCorrection {
+    /// Seconds to add (negative when the device clock runs ahead).
+    pub offset_seconds: i64,
+}
+
+impl TimeCorrection {
+    /// Applies the correction, saturating at 0 and `u64::MAX`.
+    pub fn apply(self, wall_seconds: u64) -> u64 {
+        if self.offset_seconds >= 0 {
+            wall_seconds.saturating_add(self.offset_seconds.unsigned_abs())
+        } else {
+            wall_seconds.saturating_sub(self.offset_seconds.unsigned_abs())
+        }
+    }
+
+    /// The corrected current time of `clock`.
+    pub fn now(self, clock: &dyn Clock) -> u64 {
+        self.apply(clock.wall_seconds())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_both_clocks() {
+        let clock = ManualClock::new(1_000);
+        clock.advance_millis(1_500);
+        assert_eq!(clock.monotonic_millis(), 1_500);
+        assert_eq!(clock.wall_seconds(), 1_001);
+        clock.advance_millis(600);
+        assert_eq!(clock.wall_seconds(), 1_002);
+        clock.set_wall_seconds(5);
+        assert_eq!(clock.monotonic_millis(), 2_100);
+    }
+
+    #[test]
+    fn correction_saturates() {
+        let plus = TimeCorrection { offset_seconds: 90 };
+        let minus = TimeCorrection {
+            offset_seconds: -90,
+        };
+        assert_eq!(plus.apply(10), 100);
+        assert_eq!(minus.apply(10), 0);
+        assert_eq!(plus.apply(u64::MAX), u64::MAX);
+        let clock = ManualClock::new(1_000);
+        assert_eq!(minus.now(&clock), 910);
+    }
+
+    #[test]
+    fn system_clock_is_sane() {
+        let clock = SystemClock::new();
+        // 2020-01-01: any machine running this has a later clock.
+        assert!(clock.wall_seconds() > 1_577_836_800);
+        let a = clock.monotonic_millis();
+        assert!(clock.monotonic_millis() >= a);
+    }
+}

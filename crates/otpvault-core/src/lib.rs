@@ -1,0 +1,39 @@
+//! # otpvault-core
+//!
+//! The pure Rust core of otpvault: one-time codes, `otpauth://` URIs and secrets (and, in later
+//! modules, the PIN-locked vault). It has no FFI in it; `otpvault-ffi` wraps it for Kotlin, Swift
+//! and Python, and `otpvault-cli` for the terminal.
+//!
+//! ## Modules
+//! - [`secret`]: [`Secret`] (zeroizing, redacted, constant-time equality) and base32 as users type it.
+//! - [`otp`]: HOTP (RFC 4226), TOTP (RFC 6238) and Steam Guard codes, verification, clock-offset
+//!   estimation. The keyed HMAC state of a token is computed once (module `keyed`), so a code costs
+//!   exactly two hash compressions.
+//! - [`token`]: a validated token (secret, issuer, account, algorithm, digits, TOTP/HOTP/Steam).
+//! - [`uri`]: parsing and building `otpauth://` Key URIs (QR codes at enrolment).
+//! - [`clock`]: wall and monotonic time, and the time correction offset.
+//! - [`error`]: typed errors that never carry a secret or a URI.
+//!
+//! ## RFC details that are easy to get wrong
+//! - The counter is 64-bit big-endian; `T = floor(unix / period)` with `T0 = 0` must stay 64-bit
+//!   (RFC 6238 tests T = 20,000,000,000 s).
+//! - Dynamic truncation takes the offset from the low 4 bits of the **last** HMAC byte, for every
+//!   algorithm, and masks the sign bit of the 31-bit value (RFC 4226 §5.3).
+//! - RFC 6238 Appendix B uses a 20-, 32- and 64-byte seed for SHA-1, SHA-256 and SHA-512
+//!   (erratum 2866); the vectors in `tests/vectors` carry each seed explicitly.
+//! - Never decode an invalid base32 secret as ASCII "to be helpful": the codes would look valid and
+//!   be wrong.
+
+pub mod clock;
+pub mod error;
+mod keyed;
+pub mod otp;
+pub mod secret;
+pub mod token;
+pub mod uri;
+
+pub use clock::{Clock, ManualClock, SystemClock, TimeCorrection};
+pub use error::{SecretError, UriError};
+pub use otp::{Algorithm, Format, Generator, TotpCode};
+pub use secret::Secret;
+pub use token::{OtpKind, Token, TokenParams};
