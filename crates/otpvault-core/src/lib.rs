@@ -25,15 +25,27 @@
 //!   be wrong.
 
 pub mod clock;
+pub mod crypto;
 pub mod error;
 mod keyed;
 pub mod otp;
+pub mod pin;
+mod record;
 pub mod secret;
+pub mod storage;
+pub mod throttle;
 pub mod token;
 pub mod uri;
+pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock, TimeCorrection};
-pub use error::{SecretError, UriError};
-pub use otp::{Algorithm, Format, Generator, TotpCode};
+pub use error::{SecretError, StorageKind, UriError, VaultError};
+pub use otp::{Algorithm, CodeValue, Format, Generator, StepCache, TotpCode};
+pub use pin::Pin;
+pub use record::{Settings, UnlockPolicy};
 pub use secret::Secret;
 pub use token::{OtpKind, Token, TokenParams};
+pub use vault::{
+    CodeEntry, CreateOptions, HotpCode, KeyProtector, OpenOptions, ProtectorError, TokenInfo,
+    UnlockInfo, Vault, VaultStatus,
+};

@@ -113,6 +113,14 @@ pub struct TotpCode {
     pub next_value: String,
 }
 
+/// The codes of one time step and the next, kept between calls by [`Generator::totp_cached`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepCache {
+    step: u64,
+    current: CodeValue,
+    next: CodeValue,
+}
+
 /// A token's code generator: the keyed HMAC state plus the output format.
 #[derive(Clone)]
 pub struct Generator {
@@ -226,17 +234,37 @@ impl Generator {
     ///
     /// `period` must be in [`PERIOD_RANGE`]; 0 is treated as 1 so that this never divides by zero.
     pub fn totp(&self, unix: u64, period: u32) -> TotpCode {
+        self.totp_cached(unix, period, &mut None)
+    }
+
+    /// [`Generator::totp`] with a per-token cache of the last step's codes: called every second,
+    /// it computes nothing until the step changes, and then one HMAC (the old "next" becomes the
+    /// current code). The cache must belong to this generator and period.
+    pub fn totp_cached(&self, unix: u64, period: u32, cache: &mut Option<StepCache>) -> TotpCode {
         let period = period.max(1);
         let step = unix / u64::from(period);
+        let entry = match *cache {
+            Some(hit) if hit.step == step => hit,
+            Some(prev) if prev.step.checked_add(1) == Some(step) => StepCache {
+                step,
+                current: prev.next,
+                next: self.value_at(step.wrapping_add(1)),
+            },
+            _ => StepCache {
+                step,
+                current: self.value_at(step),
+                next: self.value_at(step.wrapping_add(1)),
+            },
+        };
+        *cache = Some(entry);
         let step_start = step * u64::from(period);
-        let seconds_left = (u64::from(period) - (unix - step_start)) as u32;
         TotpCode {
-            value: self.at_counter(step),
+            value: entry.current.as_str().to_owned(),
             step,
             period,
             step_start,
-            seconds_left,
-            next_value: self.at_counter(step.wrapping_add(1)),
+            seconds_left: (u64::from(period) - (unix - step_start)) as u32,
+            next_value: entry.next.as_str().to_owned(),
         }
     }
 
@@ -322,6 +350,31 @@ mod tests {
         );
         // Period 0 cannot divide by zero.
         assert_eq!(generator.totp(5, 0).step, 5);
+    }
+
+    #[test]
+    fn cached_totp_equals_uncached_across_steps_and_jumps() {
+        let generator = rfc_generator(Format::Decimal(6));
+        let mut cache = None;
+        for unix in [
+            0u64,
+            1,
+            29,
+            30,
+            31,
+            59,
+            60,
+            1_000_000,
+            999_999,
+            1_000_030,
+            20_000_000_000,
+        ] {
+            assert_eq!(
+                generator.totp_cached(unix, 30, &mut cache),
+                generator.totp(unix, 30),
+                "{unix}"
+            );
+        }
     }
 
     #[test]

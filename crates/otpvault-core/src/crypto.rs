@@ -1,0 +1,215 @@
+//! Cryptographic building blocks of the vault: random bytes, AES-256-GCM sealing, the PIN KDF.
+//!
+//! - Randomness comes only from the operating system's CSPRNG (`getrandom`).
+//! - [`Key`] is a 256-bit key in memory that zeroizes on drop and never prints.
+//! - [`seal`]/[`open`] produce and read `nonce (12) ‖ ciphertext ‖ tag (16)` with a fresh random
+//!   96-bit nonce per message. Plaintext is written into an exactly pre-sized buffer and decrypted
+//!   into a zeroizing one, so no reallocation leaves a copy of a secret behind.
+//! - The PIN KDF is PBKDF2-HMAC-SHA256 with a 128-bit random salt; its iteration count is stored
+//!   per key slot and authenticated. Fewer than [`MIN_PBKDF2_ITERATIONS`] are refused, both when a
+//!   vault is created and when one is opened (a tampered slot cannot downgrade the KDF).
+
+use std::time::Instant;
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::VaultError;
+
+/// AES-GCM nonce size in bytes.
+pub const NONCE_LEN: usize = 12;
+/// AES-GCM tag size in bytes.
+pub const TAG_LEN: usize = 16;
+/// PBKDF2 salt size in bytes (128 bits).
+pub const SALT_LEN: usize = 16;
+/// The smallest PBKDF2-HMAC-SHA256 iteration count accepted (OWASP's 2023 figure). Only a build
+/// with the `insecure-test-kdf` feature can lower it, per vault, for tests that run thousands of
+/// unlocks; no binding enables that feature.
+pub const MIN_PBKDF2_ITERATIONS: u32 = 600_000;
+/// The largest iteration count accepted (a flipped bit must not turn an unlock into an hour).
+pub const MAX_PBKDF2_ITERATIONS: u32 = 100_000_000;
+/// The time the calibrated KDF aims for on the creating device.
+pub const KDF_TARGET_MILLIS: u64 = 500;
+
+/// A 256-bit key. Zeroized on drop; `Debug` prints nothing of it.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Key([u8; 32]);
+
+impl Key {
+    /// A fresh random key from the OS CSPRNG.
+    pub fn generate() -> Result<Self, VaultError> {
+        let mut key = Key([0u8; 32]);
+        fill_random(&mut key.0)?;
+        Ok(key)
+    }
+
+    /// Takes key bytes out of a decrypted buffer (which the caller keeps zeroizing).
+    pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, VaultError> {
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| VaultError::Corrupted { what: "key length" })?;
+        Ok(Key(array))
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(<redacted>)")
+    }
+}
+
+/// Fills `out` from the operating system's CSPRNG.
+pub fn fill_random(out: &mut [u8]) -> Result<(), VaultError> {
+    getrandom::fill(out).map_err(|_| VaultError::Rng)
+}
+
+fn cipher(key: &Key) -> Aes256Gcm {
+    Aes256Gcm::new(key.as_bytes().into())
+}
+
+/// Encrypts `plaintext` with associated data `aad`: `nonce ‖ ciphertext ‖ tag`.
+pub fn seal(key: &Key, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    fill_random(&mut nonce)?;
+    let mut blob = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
+    blob.extend_from_slice(&nonce);
+    blob.extend_from_slice(plaintext);
+    let tag = cipher(key)
+        .encrypt_inout_detached(&Nonce::from(nonce), aad, (&mut blob[NONCE_LEN..]).into())
+        .map_err(|_| VaultError::Corrupted {
+            what: "message too long",
+        })?;
+    blob.extend_from_slice(&tag);
+    Ok(blob)
+}
+
+/// Decrypts a [`seal`]ed blob; any change to it, to the key or to `aad` is an authentication error.
+pub fn open(key: &Key, aad: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, AuthError> {
+    if blob.len() < NONCE_LEN + TAG_LEN {
+        return Err(AuthError);
+    }
+    let (nonce, rest) = blob.split_at(NONCE_LEN);
+    let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| AuthError)?;
+    let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| AuthError)?;
+    let mut plaintext = Zeroizing::new(ciphertext.to_vec());
+    cipher(key)
+        .decrypt_inout_detached(
+            &Nonce::from(nonce),
+            aad,
+            plaintext.as_mut_slice().into(),
+            &Tag::from(tag),
+        )
+        .map_err(|_| AuthError)?;
+    Ok(plaintext)
+}
+
+/// An AEAD authentication failure: wrong key, wrong associated data, or a modified blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthError;
+
+/// PBKDF2-HMAC-SHA256(pin, salt, iterations) → 256-bit key; `minimum` is the accepted floor.
+pub fn derive_pin_key(
+    pin: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    minimum: u32,
+) -> Result<Key, VaultError> {
+    check_iterations(iterations, minimum)?;
+    let mut key = Key([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pin, salt, iterations, &mut key.0);
+    Ok(key)
+}
+
+/// Refuses iteration counts below `minimum` or above [`MAX_PBKDF2_ITERATIONS`].
+pub fn check_iterations(iterations: u32, minimum: u32) -> Result<(), VaultError> {
+    if iterations < minimum {
+        return Err(VaultError::KdfTooWeak {
+            iterations,
+            minimum,
+        });
+    }
+    if iterations > MAX_PBKDF2_ITERATIONS {
+        return Err(VaultError::Corrupted {
+            what: "key slot iteration count",
+        });
+    }
+    Ok(())
+}
+
+/// Measures this device and returns the iteration count that takes about `target_millis`,
+/// never below [`MIN_PBKDF2_ITERATIONS`].
+pub fn calibrate_iterations(target_millis: u64) -> u32 {
+    const PROBE: u32 = 50_000;
+    let mut out = [0u8; 32];
+    let start = Instant::now();
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"00000", b"calibration-salt", PROBE, &mut out);
+    let elapsed = start.elapsed().as_secs_f64().max(1e-6);
+    let estimate = f64::from(PROBE) * (target_millis as f64 / 1000.0) / elapsed;
+    // Round to a multiple of 10,000 so the stored value reads naturally.
+    let rounded = ((estimate / 10_000.0).round() * 10_000.0).min(f64::from(MAX_PBKDF2_ITERATIONS));
+    (rounded as u32).max(MIN_PBKDF2_ITERATIONS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_open_round_trip_and_authentication() {
+        let key = Key::generate().unwrap();
+        let blob = seal(&key, b"aad", b"hello").unwrap();
+        assert_eq!(blob.len(), NONCE_LEN + 5 + TAG_LEN);
+        assert_eq!(open(&key, b"aad", &blob).unwrap().as_slice(), b"hello");
+        assert_eq!(open(&key, b"other", &blob), Err(AuthError));
+        assert_eq!(
+            open(&Key::generate().unwrap(), b"aad", &blob),
+            Err(AuthError)
+        );
+        for i in 0..blob.len() {
+            let mut flipped = blob.clone();
+            flipped[i] ^= 0x01;
+            assert_eq!(open(&key, b"aad", &flipped), Err(AuthError), "byte {i}");
+        }
+        assert_eq!(open(&key, b"aad", &blob[..20]), Err(AuthError));
+        // Two seals of the same message differ (fresh nonce).
+        assert_ne!(seal(&key, b"aad", b"hello").unwrap(), blob);
+    }
+
+    #[test]
+    fn pbkdf2_sha256_known_answer() {
+        // RFC 7914 §11 PBKDF2-HMAC-SHA256 test vector, c = 1 (first 32 bytes of the 64-byte output).
+        let mut out = [0u8; 64];
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"passwd", b"salt", 1, &mut out);
+        assert_eq!(
+            out[..4],
+            [0x55, 0xac, 0x04, 0x6e],
+            "PBKDF2-HMAC-SHA256 does not match RFC 7914"
+        );
+    }
+
+    #[test]
+    fn iteration_bounds() {
+        let min = MIN_PBKDF2_ITERATIONS;
+        assert_eq!(min, 600_000);
+        assert!(check_iterations(MAX_PBKDF2_ITERATIONS + 1, min).is_err());
+        assert!(check_iterations(min, min).is_ok());
+        assert_eq!(
+            check_iterations(599_999, min),
+            Err(VaultError::KdfTooWeak {
+                iterations: 599_999,
+                minimum: 600_000
+            })
+        );
+        assert!(matches!(
+            derive_pin_key(b"13579", &[0u8; SALT_LEN], 1_000, min),
+            Err(VaultError::KdfTooWeak { .. })
+        ));
+        assert_eq!(format!("{:?}", Key::generate().unwrap()), "Key(<redacted>)");
+    }
+}

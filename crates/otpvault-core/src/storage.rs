@@ -1,0 +1,489 @@
+//! The vault file: one SQLite database, its schema, its migrations and its rows.
+//!
+//! This module knows tables and bytes, not keys: every blob it stores was sealed by the vault
+//! module. What is in the file:
+//!
+//! - `vault` (one row): `vault_id` (16 random bytes bound into every associated-data string),
+//!   `format` (crypto format, 1), `settings` (sealed: unlock policy, time offset), `failures`
+//!   (consecutive wrong PINs, plaintext because it must be read and written before the PIN is
+//!   known), `wipe_after_failures` (since v2).
+//! - `key_slots`: one row per way to unwrap the vault key. Today one `pin` slot: the PBKDF2 salt
+//!   and iteration count, `device_bound` (the PIN-wrapped key is wrapped again by the device key),
+//!   the wrapped key, and a `checksum` (SHA-256 of all of the above and the vault id) that tells a
+//!   damaged slot from a wrong PIN *before* the KDF runs. The checksum is not a secret and guards
+//!   against accidents, not attackers: an attacker who rewrites a slot only locks the owner out.
+//! - `tokens`: `id`, `position` (display order) and `sealed` (everything about the account).
+//!
+//! Schema changes are numbered migrations in [`MIGRATIONS`]; `PRAGMA user_version` is the number
+//! applied. Each runs in its own transaction together with the version bump. Opening never creates
+//! a file, and checks what it opened (version, tables) before writing anything, so a foreign,
+//! newer or damaged file is left untouched.
+//!
+//! The connection runs in WAL mode with `synchronous=FULL` (a committed transaction survives power
+//! loss) and `secure_delete` (removed tokens are overwritten, not left in free pages).
+
+use std::fs::OpenOptions;
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::VaultError;
+
+/// The numbered migrations; entry `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first format.
+    "CREATE TABLE vault (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        vault_id BLOB NOT NULL,
+        format INTEGER NOT NULL,
+        settings BLOB NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE key_slots (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        kdf TEXT NOT NULL,
+        salt BLOB NOT NULL,
+        iterations INTEGER NOT NULL,
+        device_bound INTEGER NOT NULL,
+        wrapped_key BLOB NOT NULL,
+        checksum BLOB NOT NULL
+    );
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        position INTEGER NOT NULL,
+        sealed BLOB NOT NULL
+    );",
+    // 2: the optional erase-after-10-failures setting, and an index for the display order.
+    "ALTER TABLE vault ADD COLUMN wipe_after_failures INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX tokens_by_position ON tokens (position, id);",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The crypto format version, bound into every associated-data string.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The `vault` row.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// 16 random bytes naming this vault.
+    pub vault_id: [u8; 16],
+    /// The sealed settings.
+    pub settings: Vec<u8>,
+    /// Consecutive wrong PINs.
+    pub failures: u32,
+    /// Erase the keys after 10 consecutive wrong PINs.
+    pub wipe_after_failures: bool,
+}
+
+/// A `key_slots` row.
+#[derive(Debug, Clone)]
+pub struct SlotRow {
+    /// Row id (bound into the wrap's associated data).
+    pub id: i64,
+    /// PBKDF2 salt.
+    pub salt: Vec<u8>,
+    /// PBKDF2 iterations.
+    pub iterations: u32,
+    /// Whether the wrapped key is also wrapped by the device key.
+    pub device_bound: bool,
+    /// The wrapped vault key.
+    pub wrapped_key: Vec<u8>,
+}
+
+/// A `tokens` row.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// Row id (bound into the token's associated data).
+    pub id: i64,
+    /// Display order.
+    pub position: i64,
+    /// The sealed token.
+    pub sealed: Vec<u8>,
+}
+
+const SLOT_KIND_PIN: &str = "pin";
+const KDF_PBKDF2_SHA256: &str = "pbkdf2-sha256";
+
+fn configure(conn: &Connection) -> Result<(), VaultError> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(VaultError::Storage {
+            kind: crate::error::StorageKind::Other,
+        });
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;")?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> Result<u32, VaultError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    u32::try_from(version).map_err(|_| VaultError::NotAVault)
+}
+
+/// Applies the migrations from the file's version up to `target`, each in its own transaction.
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), VaultError> {
+    let mut version = user_version(conn)?;
+    while version < target {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        version += 1;
+    }
+    Ok(())
+}
+
+/// Creates a new, empty vault file (mode 0600) with the current schema.
+pub fn create(path: &Path) -> Result<Connection, VaultError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(VaultError::AlreadyExists);
+        }
+        Err(_) => {
+            return Err(VaultError::Storage {
+                kind: crate::error::StorageKind::CannotOpen,
+            });
+        }
+    }
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    migrate_to(&mut conn, SCHEMA_VERSION)?;
+    Ok(conn)
+}
+
+/// Opens an existing vault file, checking it before writing anything, then migrating it.
+pub fn open(path: &Path) -> Result<Connection, VaultError> {
+    if !path.exists() {
+        return Err(VaultError::NoVault);
+    }
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let version = user_version(&conn)?;
+    if version == 0 {
+        // An empty file or another application's database.
+        return Err(VaultError::NotAVault);
+    }
+    let has_vault_table: bool = conn.query_row(
+        "SELECT count(*) = 1 FROM sqlite_master WHERE type = 'table' AND name = 'vault'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_vault_table {
+        return Err(VaultError::NotAVault);
+    }
+    if version > SCHEMA_VERSION {
+        return Err(VaultError::NewerSchema {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    configure(&conn)?;
+    migrate_to(&mut conn, SCHEMA_VERSION)?;
+    Ok(conn)
+}
+
+/// Reads the `vault` row.
+pub fn read_header(conn: &Connection) -> Result<Header, VaultError> {
+    let row = conn
+        .query_row(
+            "SELECT vault_id, format, settings, failures, wipe_after_failures
+             FROM vault WHERE singleton = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or(VaultError::Corrupted {
+            what: "vault header",
+        })?;
+    let (vault_id, format, settings, failures, wipe) = row;
+    let vault_id: [u8; 16] = vault_id
+        .as_slice()
+        .try_into()
+        .map_err(|_| VaultError::Corrupted { what: "vault id" })?;
+    if format != i64::from(FORMAT_VERSION) {
+        return Err(VaultError::Corrupted {
+            what: "format version",
+        });
+    }
+    let failures = u32::try_from(failures).map_err(|_| VaultError::Corrupted {
+        what: "failure count",
+    })?;
+    let wipe_after_failures = match wipe {
+        0 => false,
+        1 => true,
+        _ => {
+            return Err(VaultError::Corrupted {
+                what: "wipe setting",
+            });
+        }
+    };
+    Ok(Header {
+        vault_id,
+        settings,
+        failures,
+        wipe_after_failures,
+    })
+}
+
+/// Writes the first `vault` row.
+pub fn insert_header(tx: &Transaction<'_>, header: &Header) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO vault (singleton, vault_id, format, settings, failures, wipe_after_failures)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+        params![
+            header.vault_id.as_slice(),
+            FORMAT_VERSION,
+            header.settings,
+            header.failures,
+            header.wipe_after_failures
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores the failure count (in its own durable transaction when called on a connection).
+pub fn set_failures(conn: &Connection, failures: u32) -> Result<(), VaultError> {
+    let changed = conn.execute(
+        "UPDATE vault SET failures = ?1 WHERE singleton = 1",
+        [failures],
+    )?;
+    if changed != 1 {
+        return Err(VaultError::Corrupted {
+            what: "vault header",
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the sealed settings.
+pub fn set_settings(conn: &Connection, sealed: &[u8]) -> Result<(), VaultError> {
+    conn.execute(
+        "UPDATE vault SET settings = ?1 WHERE singleton = 1",
+        [sealed],
+    )?;
+    Ok(())
+}
+
+/// Sets the erase-after-failures option.
+pub fn set_wipe_after_failures(conn: &Connection, on: bool) -> Result<(), VaultError> {
+    conn.execute(
+        "UPDATE vault SET wipe_after_failures = ?1 WHERE singleton = 1",
+        [on],
+    )?;
+    Ok(())
+}
+
+fn slot_checksum(vault_id: &[u8; 16], slot: &SlotRow) -> [u8; 16] {
+    let mut hash = Sha256::new();
+    hash.update(b"otpvault.slot-checksum.v1");
+    hash.update(vault_id);
+    hash.update(slot.id.to_be_bytes());
+    hash.update(SLOT_KIND_PIN.as_bytes());
+    hash.update(KDF_PBKDF2_SHA256.as_bytes());
+    hash.update((slot.salt.len() as u32).to_be_bytes());
+    hash.update(&slot.salt);
+    hash.update(slot.iterations.to_be_bytes());
+    hash.update([u8::from(slot.device_bound)]);
+    hash.update(&slot.wrapped_key);
+    let digest = hash.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
+/// Reads the PIN slot and checks its checksum; `Ok(None)` when the keys were erased.
+pub fn read_pin_slot(
+    conn: &Connection,
+    vault_id: &[u8; 16],
+) -> Result<Option<SlotRow>, VaultError> {
+    let row = conn
+        .query_row(
+            "SELECT id, kdf, salt, iterations, device_bound, wrapped_key, checksum
+             FROM key_slots WHERE kind = ?1 ORDER BY id LIMIT 1",
+            [SLOT_KIND_PIN],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((id, kdf, salt, iterations, device_bound, wrapped_key, checksum)) = row else {
+        return Ok(None);
+    };
+    let corrupted = VaultError::Corrupted { what: "key slot" };
+    if kdf != KDF_PBKDF2_SHA256 || !(0..=1).contains(&device_bound) {
+        return Err(corrupted);
+    }
+    let slot = SlotRow {
+        id,
+        salt,
+        iterations: u32::try_from(iterations).map_err(|_| corrupted.clone())?,
+        device_bound: device_bound == 1,
+        wrapped_key,
+    };
+    if checksum != slot_checksum(vault_id, &slot) {
+        return Err(corrupted);
+    }
+    Ok(Some(slot))
+}
+
+/// Inserts or replaces the PIN slot (with its checksum).
+pub fn write_pin_slot(
+    tx: &Transaction<'_>,
+    vault_id: &[u8; 16],
+    slot: &SlotRow,
+) -> Result<(), VaultError> {
+    let checksum = slot_checksum(vault_id, slot);
+    tx.execute(
+        "INSERT OR REPLACE INTO key_slots
+            (id, kind, kdf, salt, iterations, device_bound, wrapped_key, checksum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            slot.id,
+            SLOT_KIND_PIN,
+            KDF_PBKDF2_SHA256,
+            slot.salt,
+            slot.iterations,
+            slot.device_bound,
+            slot.wrapped_key,
+            checksum.as_slice()
+        ],
+    )?;
+    Ok(())
+}
+
+/// All token rows in display order (or only `only`).
+pub fn read_tokens(conn: &Connection, only: Option<i64>) -> Result<Vec<TokenRow>, VaultError> {
+    let map = |r: &rusqlite::Row<'_>| {
+        Ok(TokenRow {
+            id: r.get(0)?,
+            position: r.get(1)?,
+            sealed: r.get(2)?,
+        })
+    };
+    let rows = match only {
+        Some(id) => conn
+            .prepare("SELECT id, position, sealed FROM tokens WHERE id = ?1")?
+            .query_map([id], map)?
+            .collect::<Result<Vec<_>, _>>()?,
+        None => conn
+            .prepare("SELECT id, position, sealed FROM tokens ORDER BY position, id")?
+            .query_map([], map)?
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(rows)
+}
+
+/// Reserves a row id and position for a new token (the blob is written by [`update_token`]).
+pub fn next_token_slot(tx: &Transaction<'_>) -> Result<(i64, i64), VaultError> {
+    let (id, position): (i64, i64) = tx.query_row(
+        "SELECT coalesce(max(id), 0) + 1, coalesce(max(position), -1) + 1 FROM tokens",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((id, position))
+}
+
+/// Inserts a token row.
+pub fn insert_token(tx: &Transaction<'_>, row: &TokenRow) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO tokens (id, position, sealed) VALUES (?1, ?2, ?3)",
+        params![row.id, row.position, row.sealed],
+    )?;
+    Ok(())
+}
+
+/// Replaces a token's sealed blob; `NotFound` when the row is gone.
+pub fn update_token(conn: &Connection, id: i64, sealed: &[u8]) -> Result<(), VaultError> {
+    let changed = conn.execute(
+        "UPDATE tokens SET sealed = ?2 WHERE id = ?1",
+        params![id, sealed],
+    )?;
+    if changed == 0 {
+        return Err(VaultError::NotFound);
+    }
+    Ok(())
+}
+
+/// Deletes a token row; `NotFound` when it does not exist.
+pub fn delete_token(conn: &Connection, id: i64) -> Result<(), VaultError> {
+    if conn.execute("DELETE FROM tokens WHERE id = ?1", [id])? == 0 {
+        return Err(VaultError::NotFound);
+    }
+    Ok(())
+}
+
+/// Sets a token's display position.
+pub fn set_position(tx: &Transaction<'_>, id: i64, position: i64) -> Result<(), VaultError> {
+    if tx.execute(
+        "UPDATE tokens SET position = ?2 WHERE id = ?1",
+        params![id, position],
+    )? == 0
+    {
+        return Err(VaultError::NotFound);
+    }
+    Ok(())
+}
+
+/// Erases the keys and every token (after too many wrong PINs), then truncates the WAL so the old
+/// pages do not linger there.
+pub fn erase(conn: &mut Connection) -> Result<(), VaultError> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM key_slots", [])?;
+    tx.execute("DELETE FROM tokens", [])?;
+    tx.execute("UPDATE vault SET settings = x''", [])?;
+    tx.commit()?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Runs `PRAGMA integrity_check`; true when SQLite reports `ok`.
+pub fn integrity_ok(conn: &Connection) -> Result<bool, VaultError> {
+    let result: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    Ok(result == "ok")
+}
+
+/// Counts one more wrong-PIN attempt, durably, and returns the new count.
+pub fn increment_failures(conn: &Connection) -> Result<u32, VaultError> {
+    let failures: i64 = conn.query_row(
+        "UPDATE vault SET failures = failures + 1 WHERE singleton = 1 RETURNING failures",
+        [],
+        |r| r.get(0),
+    )?;
+    u32::try_from(failures).map_err(|_| VaultError::Corrupted {
+        what: "failure count",
+    })
+}

@@ -1,0 +1,985 @@
+//! The PIN-locked vault: keys, unlock policy, throttling and the token operations.
+//!
+//! ## Keys
+//! A random 256-bit vault key (DEK) seals every token row and the settings with AES-256-GCM. The
+//! associated data binds the vault id, the row id and the format version, so a row cannot be
+//! swapped with another or moved to another vault. The PIN slot holds the DEK sealed under
+//! PBKDF2-HMAC-SHA256(PIN, 128-bit salt, iterations); a wrong PIN is detected by that seal's tag,
+//! so there is no PIN hash that would make offline guessing cheaper. With a [`KeyProtector`]
+//! (Android Keystore, iOS Secure Enclave) the PIN-sealed DEK is wrapped once more by a key that
+//! never leaves the device: the file plus every PIN then yields nothing without the device.
+//!
+//! ## Sessions
+//! [`Vault::unlock`] derives the key once and, under a 5- or 10-minute policy, keeps it with the
+//! decrypted tokens (and their keyed HMAC states) until that many minutes after the unlock, on the
+//! monotonic clock. Under [`UnlockPolicy::EveryCode`] nothing is kept: every call passes the PIN
+//! (`Some(&pin)`), which derives the key, does that one thing and wipes everything. Any method that
+//! takes `pin: Option<&Pin>` accepts the PIN in any policy; `None` uses the open session.
+//!
+//! ## Wrong PINs
+//! See [`crate::throttle`]: the attempt is counted durably before the KDF runs; during a delay an
+//! attempt is refused at once. Optionally the keys are erased after 10 consecutive failures.
+//!
+//! ## Threads and foreign code
+//! `Vault` is `Send + Sync`; one mutex guards the connection and the session. The KDF, the clock
+//! and the device key protector (which may be Kotlin or Swift code) are called without holding it.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+use zeroize::Zeroizing;
+
+use crate::clock::{Clock, SystemClock, TimeCorrection};
+use crate::crypto::{self, KDF_TARGET_MILLIS, Key, MIN_PBKDF2_ITERATIONS, SALT_LEN};
+use crate::error::VaultError;
+use crate::otp::{Algorithm, Generator, StepCache, TotpCode};
+use crate::pin::Pin;
+use crate::record::{self, Settings, UnlockPolicy};
+use crate::secret::Secret;
+use crate::storage::{self, FORMAT_VERSION, SlotRow, TokenRow};
+use crate::throttle;
+use crate::token::{OtpKind, Token, TokenParams};
+use crate::uri;
+
+/// Consecutive wrong PINs after which the keys are erased, when that option is on.
+pub const WIPE_AFTER_FAILURES: u32 = 10;
+
+/// Why the device key protector failed (text from the platform; it must not contain secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectorError {
+    /// A description for logs and error messages.
+    pub reason: String,
+}
+
+/// A key that never leaves the device (Android Keystore, iOS Secure Enclave) wrapping the
+/// PIN-sealed vault key once more. It only ever sees ciphertext.
+pub trait KeyProtector: Send + Sync {
+    /// Encrypts `data` with the device key.
+    fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorError>;
+    /// Decrypts what [`KeyProtector::wrap`] returned.
+    fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorError>;
+}
+
+/// How to create a vault.
+#[derive(Clone)]
+pub struct CreateOptions {
+    /// The unlock policy.
+    pub policy: UnlockPolicy,
+    /// PBKDF2 iterations; `None` calibrates to about 0.5 s on this device (never below 600,000).
+    pub kdf_iterations: Option<u32>,
+    /// Erase the keys after 10 consecutive wrong PINs.
+    pub wipe_after_failures: bool,
+    /// The device key protector, if the platform has one.
+    pub protector: Option<Arc<dyn KeyProtector>>,
+    /// The clock (wall time for codes, monotonic time for sessions and delays).
+    pub clock: Arc<dyn Clock>,
+    min_iterations: u32,
+}
+
+impl CreateOptions {
+    /// Defaults: the given policy, calibrated KDF, no erase, no device key, the system clock.
+    pub fn new(policy: UnlockPolicy) -> Self {
+        Self {
+            policy,
+            kdf_iterations: None,
+            wipe_after_failures: false,
+            protector: None,
+            clock: Arc::new(SystemClock::new()),
+            min_iterations: MIN_PBKDF2_ITERATIONS,
+        }
+    }
+
+    /// Lowers the KDF floor for this vault. Only in builds with the `test-support` feature,
+    /// which tests use to run thousands of unlocks; never enabled by a binding.
+    #[cfg(feature = "test-support")]
+    pub fn insecure_min_iterations(mut self, minimum: u32) -> Self {
+        self.min_iterations = minimum;
+        self
+    }
+}
+
+/// How to open a vault.
+#[derive(Clone)]
+pub struct OpenOptions {
+    /// The device key protector; required when the vault was created with one.
+    pub protector: Option<Arc<dyn KeyProtector>>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    min_iterations: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            protector: None,
+            clock: Arc::new(SystemClock::new()),
+            min_iterations: MIN_PBKDF2_ITERATIONS,
+        }
+    }
+}
+
+impl OpenOptions {
+    /// See [`CreateOptions::insecure_min_iterations`].
+    #[cfg(feature = "test-support")]
+    pub fn insecure_min_iterations(mut self, minimum: u32) -> Self {
+        self.min_iterations = minimum;
+        self
+    }
+}
+
+/// A token as listed (everything but the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Stable id of the token in this vault.
+    pub id: i64,
+    /// Service name.
+    pub issuer: String,
+    /// Account name.
+    pub account: String,
+    /// TOTP, HOTP or Steam, with the period or counter.
+    pub kind: OtpKind,
+    /// HMAC algorithm.
+    pub algorithm: Algorithm,
+    /// Characters per code.
+    pub digits: u8,
+    /// The secret is shorter than 128 bits.
+    pub weak_secret: bool,
+}
+
+/// The current code of one time-based token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeEntry {
+    /// The token's id.
+    pub id: i64,
+    /// The code with its validity and the next code.
+    pub code: TotpCode,
+}
+
+/// An HOTP code and the counter it was computed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HotpCode {
+    /// The code.
+    pub value: String,
+    /// The counter value used (the stored counter is now one more).
+    pub counter: u64,
+}
+
+/// What an unlock opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnlockInfo {
+    /// The vault's policy.
+    pub policy: UnlockPolicy,
+    /// How long codes stay available without the PIN (`None` under `EveryCode`).
+    pub session_seconds: Option<u64>,
+}
+
+/// The state of a vault, readable without the PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultStatus {
+    /// A session is open.
+    pub unlocked: bool,
+    /// Seconds until the session ends.
+    pub session_seconds_left: Option<u64>,
+    /// The policy (known only while unlocked: it is sealed).
+    pub policy: Option<UnlockPolicy>,
+    /// Consecutive wrong PINs.
+    pub failed_attempts: u32,
+    /// Wrong PINs still possible before a delay.
+    pub attempts_before_delay: u32,
+    /// Seconds before the next attempt is allowed (0: now).
+    pub locked_out_seconds: u64,
+    /// The vault needs the device key.
+    pub device_bound: bool,
+    /// PBKDF2 iterations of the PIN slot.
+    pub kdf_iterations: u32,
+    /// Keys are erased after 10 consecutive wrong PINs.
+    pub wipe_after_failures: bool,
+    /// The keys were erased.
+    pub erased: bool,
+    /// Tokens whose rows failed authentication (while unlocked).
+    pub damaged_tokens: Vec<i64>,
+}
+
+struct Loaded {
+    id: i64,
+    token: Token,
+    generator: Generator,
+    cache: Option<StepCache>,
+}
+
+impl Loaded {
+    fn new(id: i64, token: Token) -> Self {
+        Self {
+            id,
+            generator: token.generator(),
+            token,
+            cache: None,
+        }
+    }
+
+    fn info(&self) -> TokenInfo {
+        TokenInfo {
+            id: self.id,
+            issuer: self.token.issuer().to_owned(),
+            account: self.token.account().to_owned(),
+            kind: self.token.kind(),
+            algorithm: self.token.algorithm(),
+            digits: self.token.digits(),
+            weak_secret: self.token.secret().is_weak(),
+        }
+    }
+}
+
+/// What a one-shot session decrypts.
+#[derive(Debug, Clone, Copy)]
+enum Load {
+    All,
+    One(i64),
+    Nothing,
+}
+
+/// Decrypted state: the vault key, the settings and the tokens. Wiped on drop.
+struct Session {
+    key: Key,
+    vault_id: [u8; 16],
+    settings: Settings,
+    unlocked_at_ms: u64,
+    tokens: Vec<Loaded>,
+    damaged: Vec<i64>,
+}
+
+struct Inner {
+    conn: Connection,
+    vault_id: [u8; 16],
+    failures: u32,
+    wipe_after_failures: bool,
+    delay_anchor_ms: Option<u64>,
+    device_bound: bool,
+    kdf_iterations: u32,
+    erased: bool,
+    session: Option<Session>,
+}
+
+/// The PIN-locked token vault.
+pub struct Vault {
+    path: PathBuf,
+    clock: Arc<dyn Clock>,
+    protector: Option<Arc<dyn KeyProtector>>,
+    min_iterations: u32,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn slot_aad(vault_id: &[u8; 16], slot: &SlotRow) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(64 + slot.salt.len());
+    aad.extend_from_slice(b"otpvault.slot.v1");
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    aad.extend_from_slice(&slot.id.to_be_bytes());
+    aad.extend_from_slice(&slot.salt);
+    aad.extend_from_slice(&slot.iterations.to_be_bytes());
+    aad.push(u8::from(slot.device_bound));
+    aad
+}
+
+fn settings_aad(vault_id: &[u8; 16]) -> Vec<u8> {
+    let mut aad = b"otpvault.settings.v1".to_vec();
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    aad
+}
+
+fn token_aad(vault_id: &[u8; 16], id: i64) -> Vec<u8> {
+    let mut aad = b"otpvault.token.v1".to_vec();
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    aad.extend_from_slice(&id.to_be_bytes());
+    aad
+}
+
+fn protector_error(err: ProtectorError) -> VaultError {
+    VaultError::DeviceKey { reason: err.reason }
+}
+
+fn remove_vault_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
+}
+
+impl Session {
+    fn load(
+        conn: &Connection,
+        key: Key,
+        vault_id: [u8; 16],
+        load: Load,
+        now_ms: u64,
+    ) -> Result<Self, VaultError> {
+        let header = storage::read_header(conn)?;
+        let settings_plain = crypto::open(&key, &settings_aad(&vault_id), &header.settings)
+            .map_err(|_| VaultError::Corrupted { what: "settings" })?;
+        let settings = Settings::decode(&settings_plain)?;
+        let mut tokens = Vec::new();
+        let mut damaged = Vec::new();
+        let rows = match load {
+            Load::All => storage::read_tokens(conn, None)?,
+            Load::One(id) => storage::read_tokens(conn, Some(id))?,
+            Load::Nothing => Vec::new(),
+        };
+        for row in rows {
+            let token = crypto::open(&key, &token_aad(&vault_id, row.id), &row.sealed)
+                .map_err(|_| VaultError::Corrupted { what: "token" })
+                .and_then(|plain| record::decode_token(&plain));
+            match token {
+                Ok(token) => tokens.push(Loaded::new(row.id, token)),
+                Err(_) => damaged.push(row.id),
+            }
+        }
+        Ok(Session {
+            key,
+            vault_id,
+            settings,
+            unlocked_at_ms: now_ms,
+            tokens,
+            damaged,
+        })
+    }
+
+    fn find(&mut self, id: i64) -> Result<&mut Loaded, VaultError> {
+        if self.damaged.contains(&id) {
+            return Err(VaultError::Corrupted { what: "token" });
+        }
+        self.tokens
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or(VaultError::NotFound)
+    }
+
+    fn seal_token(&self, id: i64, token: &Token) -> Result<Vec<u8>, VaultError> {
+        crypto::seal(
+            &self.key,
+            &token_aad(&self.vault_id, id),
+            &record::encode_token(token),
+        )
+    }
+
+    fn corrected(&self, unix: u64) -> u64 {
+        TimeCorrection {
+            offset_seconds: self.settings.time_offset,
+        }
+        .apply(unix)
+    }
+
+    fn expired(&self, now_ms: u64) -> bool {
+        match self.settings.policy.session_millis() {
+            None => true,
+            Some(length) => {
+                now_ms < self.unlocked_at_ms || now_ms >= self.unlocked_at_ms.saturating_add(length)
+            }
+        }
+    }
+
+    fn code(&mut self, id: i64, unix: u64) -> Result<TotpCode, VaultError> {
+        let unix = self.corrected(unix);
+        let loaded = self.find(id)?;
+        let period = loaded.token.period().ok_or(VaultError::NotTimeBased)?;
+        Ok(loaded
+            .generator
+            .totp_cached(unix, period, &mut loaded.cache))
+    }
+
+    fn codes(&mut self, unix: u64) -> Vec<CodeEntry> {
+        let unix = self.corrected(unix);
+        let mut out = Vec::with_capacity(self.tokens.len());
+        for loaded in &mut self.tokens {
+            if let Some(period) = loaded.token.period() {
+                out.push(CodeEntry {
+                    id: loaded.id,
+                    code: loaded
+                        .generator
+                        .totp_cached(unix, period, &mut loaded.cache),
+                });
+            }
+        }
+        out
+    }
+
+    fn next_hotp(&mut self, conn: &Connection, id: i64) -> Result<HotpCode, VaultError> {
+        let loaded = self.find(id)?;
+        let OtpKind::Hotp { counter } = loaded.token.kind() else {
+            return Err(VaultError::NotCounterBased);
+        };
+        let next = counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
+        let mut updated = loaded.token.clone();
+        updated.set_counter(next);
+        let value = loaded.generator.at_counter(counter);
+        let sealed = self.seal_token(id, &updated)?;
+        // Stored (durably) before the code is returned: a code is never shown twice.
+        storage::update_token(conn, id, &sealed)?;
+        self.find(id)?.token = updated;
+        Ok(HotpCode { value, counter })
+    }
+
+    fn add(&mut self, conn: &mut Connection, token: Token) -> Result<TokenInfo, VaultError> {
+        let tx = conn.transaction()?;
+        let (id, position) = storage::next_token_slot(&tx)?;
+        let sealed = self.seal_token(id, &token)?;
+        storage::insert_token(
+            &tx,
+            &TokenRow {
+                id,
+                position,
+                sealed,
+            },
+        )?;
+        tx.commit()?;
+        let loaded = Loaded::new(id, token);
+        let info = loaded.info();
+        self.tokens.push(loaded);
+        Ok(info)
+    }
+
+    fn rename(
+        &mut self,
+        conn: &Connection,
+        id: i64,
+        issuer: &str,
+        account: &str,
+    ) -> Result<TokenInfo, VaultError> {
+        let mut updated = self.find(id)?.token.clone();
+        updated.rename(issuer, account)?;
+        let sealed = self.seal_token(id, &updated)?;
+        storage::update_token(conn, id, &sealed)?;
+        let loaded = self.find(id)?;
+        loaded.token = updated;
+        Ok(loaded.info())
+    }
+
+    fn remove(&mut self, conn: &Connection, id: i64) -> Result<(), VaultError> {
+        storage::delete_token(conn, id)?;
+        self.tokens.retain(|t| t.id != id);
+        self.damaged.retain(|d| *d != id);
+        Ok(())
+    }
+
+    fn reorder(&mut self, conn: &mut Connection, ids: &[i64]) -> Result<(), VaultError> {
+        let mut wanted = ids.to_vec();
+        wanted.sort_unstable();
+        let mut present: Vec<i64> = self.tokens.iter().map(|t| t.id).collect();
+        present.sort_unstable();
+        if wanted != present {
+            return Err(VaultError::NotFound);
+        }
+        let tx = conn.transaction()?;
+        for (position, id) in ids.iter().enumerate() {
+            storage::set_position(&tx, *id, position as i64)?;
+        }
+        tx.commit()?;
+        self.tokens
+            .sort_by_key(|t| ids.iter().position(|id| *id == t.id).unwrap_or(usize::MAX));
+        Ok(())
+    }
+
+    fn save_settings(&mut self, conn: &Connection, settings: Settings) -> Result<(), VaultError> {
+        let sealed = crypto::seal(&self.key, &settings_aad(&self.vault_id), &settings.encode())?;
+        storage::set_settings(conn, &sealed)?;
+        self.settings = settings;
+        Ok(())
+    }
+}
+
+impl Vault {
+    /// Creates a new vault at `path` (which must not exist) protected by `pin`.
+    pub fn create(path: &Path, pin: &str, options: CreateOptions) -> Result<Self, VaultError> {
+        let pin = Pin::new_for_setting(pin)?;
+        let iterations = options
+            .kdf_iterations
+            .unwrap_or_else(|| crypto::calibrate_iterations(KDF_TARGET_MILLIS));
+        crypto::check_iterations(iterations, options.min_iterations)?;
+        if path.exists() {
+            return Err(VaultError::AlreadyExists);
+        }
+        let mut vault_id = [0u8; 16];
+        crypto::fill_random(&mut vault_id)?;
+        let mut salt = vec![0u8; SALT_LEN];
+        crypto::fill_random(&mut salt)?;
+        let dek = Key::generate()?;
+        let pin_key =
+            crypto::derive_pin_key(pin.as_bytes(), &salt, iterations, options.min_iterations)?;
+        let mut slot = SlotRow {
+            id: 1,
+            salt,
+            iterations,
+            device_bound: options.protector.is_some(),
+            wrapped_key: Vec::new(),
+        };
+        let mut wrapped = crypto::seal(&pin_key, &slot_aad(&vault_id, &slot), dek.as_bytes())?;
+        if let Some(protector) = &options.protector {
+            wrapped = protector.wrap(wrapped).map_err(protector_error)?;
+        }
+        slot.wrapped_key = wrapped;
+        let settings = Settings {
+            policy: options.policy,
+            time_offset: 0,
+        };
+        let sealed_settings = crypto::seal(&dek, &settings_aad(&vault_id), &settings.encode())?;
+
+        let mut conn = storage::create(path).inspect_err(|err| {
+            if *err != VaultError::AlreadyExists {
+                remove_vault_files(path);
+            }
+        })?;
+        let written = (|| {
+            let tx = conn.transaction()?;
+            storage::insert_header(
+                &tx,
+                &storage::Header {
+                    vault_id,
+                    settings: sealed_settings,
+                    failures: 0,
+                    wipe_after_failures: options.wipe_after_failures,
+                },
+            )?;
+            storage::write_pin_slot(&tx, &vault_id, &slot)?;
+            tx.commit()?;
+            Ok::<_, VaultError>(())
+        })();
+        if let Err(err) = written {
+            drop(conn);
+            remove_vault_files(path);
+            return Err(err);
+        }
+        let now = options.clock.monotonic_millis();
+        let session = options.policy.session_millis().map(|_| Session {
+            key: dek,
+            vault_id,
+            settings,
+            unlocked_at_ms: now,
+            tokens: Vec::new(),
+            damaged: Vec::new(),
+        });
+        Ok(Vault {
+            path: path.to_owned(),
+            clock: options.clock,
+            protector: options.protector,
+            min_iterations: options.min_iterations,
+            inner: Mutex::new(Inner {
+                conn,
+                vault_id,
+                failures: 0,
+                wipe_after_failures: options.wipe_after_failures,
+                delay_anchor_ms: None,
+                device_bound: slot.device_bound,
+                kdf_iterations: iterations,
+                erased: false,
+                session,
+            }),
+        })
+    }
+
+    /// Opens an existing vault, locked. The file is checked (and migrated) but no key is derived.
+    pub fn open(path: &Path, options: OpenOptions) -> Result<Self, VaultError> {
+        let conn = storage::open(path)?;
+        let header = storage::read_header(&conn)?;
+        let slot = storage::read_pin_slot(&conn, &header.vault_id)?;
+        let now = options.clock.monotonic_millis();
+        // A delay in force when the app stopped starts over in full.
+        let delay_anchor_ms = (throttle::delay_after(header.failures) > 0).then_some(now);
+        Ok(Vault {
+            path: path.to_owned(),
+            clock: options.clock,
+            protector: options.protector,
+            min_iterations: options.min_iterations,
+            inner: Mutex::new(Inner {
+                conn,
+                vault_id: header.vault_id,
+                failures: header.failures,
+                wipe_after_failures: header.wipe_after_failures,
+                delay_anchor_ms,
+                device_bound: slot.as_ref().is_some_and(|s| s.device_bound),
+                kdf_iterations: slot.as_ref().map_or(0, |s| s.iterations),
+                erased: slot.is_none(),
+                session: None,
+            }),
+        })
+    }
+
+    /// The file this vault lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock_inner(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the file inconsistent (every write is a
+        // transaction), so a poisoned lock is still usable.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn check_delay(inner: &mut Inner, now_ms: u64) -> Result<(), VaultError> {
+        if throttle::delay_after(inner.failures) == 0 {
+            return Ok(());
+        }
+        let anchor = *inner.delay_anchor_ms.get_or_insert(now_ms);
+        let left = throttle::remaining_millis(inner.failures, anchor, now_ms);
+        if left > 0 {
+            return Err(VaultError::LockedOut {
+                seconds_left: left.div_ceil(1000),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the PIN against the PIN slot (throttled, counted first) and returns the vault key.
+    fn verify_pin(&self, pin: &Pin) -> Result<Key, VaultError> {
+        let now = self.clock.monotonic_millis();
+        let (slot, vault_id) = {
+            let mut inner = self.lock_inner();
+            if inner.erased {
+                return Err(VaultError::Erased);
+            }
+            inner.failures = storage::read_header(&inner.conn)?.failures;
+            Self::check_delay(&mut inner, now)?;
+            let slot =
+                storage::read_pin_slot(&inner.conn, &inner.vault_id)?.ok_or(VaultError::Erased)?;
+            crypto::check_iterations(slot.iterations, self.min_iterations)?;
+            (slot, inner.vault_id)
+        };
+        let sealed = if slot.device_bound {
+            let protector = self
+                .protector
+                .as_ref()
+                .ok_or(VaultError::DeviceKeyRequired)?;
+            protector
+                .unwrap(slot.wrapped_key.clone())
+                .map_err(protector_error)?
+        } else {
+            slot.wrapped_key.clone()
+        };
+        {
+            let mut inner = self.lock_inner();
+            Self::check_delay(&mut inner, now)?;
+            inner.failures = storage::increment_failures(&inner.conn)?;
+        }
+        let pin_key = crypto::derive_pin_key(
+            pin.as_bytes(),
+            &slot.salt,
+            slot.iterations,
+            self.min_iterations,
+        )?;
+        match crypto::open(&pin_key, &slot_aad(&vault_id, &slot), &sealed) {
+            Ok(plain) => {
+                let key = Key::from_slice(&plain)?;
+                let mut inner = self.lock_inner();
+                storage::set_failures(&inner.conn, 0)?;
+                inner.failures = 0;
+                inner.delay_anchor_ms = None;
+                Ok(key)
+            }
+            Err(crypto::AuthError) => {
+                let anchor = self.clock.monotonic_millis();
+                let mut inner = self.lock_inner();
+                inner.delay_anchor_ms = Some(anchor);
+                if inner.wipe_after_failures && inner.failures >= WIPE_AFTER_FAILURES {
+                    inner.session = None;
+                    storage::erase(&mut inner.conn)?;
+                    inner.erased = true;
+                    return Err(VaultError::Erased);
+                }
+                Err(VaultError::WrongPin {
+                    attempts_before_delay: throttle::attempts_before_delay(inner.failures),
+                })
+            }
+        }
+    }
+
+    /// Runs `f` on the open session (`pin` = `None`) or on one made for this call from the PIN,
+    /// which decrypts only what `load` names.
+    fn with_session<R>(
+        &self,
+        pin: Option<&Pin>,
+        load: Load,
+        f: impl FnOnce(&mut Connection, &mut Session) -> Result<R, VaultError>,
+    ) -> Result<R, VaultError> {
+        let key = pin.map(|pin| self.verify_pin(pin)).transpose()?;
+        let now = self.clock.monotonic_millis();
+        let mut guard = self.lock_inner();
+        let inner = &mut *guard;
+        if inner.session.as_ref().is_some_and(|s| s.expired(now)) {
+            inner.session = None;
+        }
+        match (inner.session.as_mut(), key) {
+            (Some(session), _) => f(&mut inner.conn, session),
+            (None, Some(key)) => {
+                let mut transient = Session::load(&inner.conn, key, inner.vault_id, load, now)?;
+                f(&mut inner.conn, &mut transient)
+                // `transient` (key, secrets, keyed states) is wiped here.
+            }
+            (None, None) => Err(VaultError::Locked),
+        }
+    }
+
+    /// Checks the PIN and, under a 5/10-minute policy, opens a session until that many minutes
+    /// after now. Under `EveryCode` the PIN is only checked: nothing stays unlocked.
+    pub fn unlock(&self, pin: &Pin) -> Result<UnlockInfo, VaultError> {
+        let key = self.verify_pin(pin)?;
+        let now = self.clock.monotonic_millis();
+        let mut inner = self.lock_inner();
+        let session = Session::load(&inner.conn, key, inner.vault_id, Load::All, now)?;
+        let policy = session.settings.policy;
+        inner.session = policy.session_millis().map(|_| session);
+        Ok(UnlockInfo {
+            policy,
+            session_seconds: policy.session_millis().map(|ms| ms / 1000),
+        })
+    }
+
+    /// Ends the session at once and wipes the keys and decrypted tokens.
+    pub fn lock(&self) {
+        self.lock_inner().session = None;
+    }
+
+    /// The vault's state (no PIN needed).
+    pub fn status(&self) -> VaultStatus {
+        let now = self.clock.monotonic_millis();
+        let mut guard = self.lock_inner();
+        let inner = &mut *guard;
+        if inner.session.as_ref().is_some_and(|s| s.expired(now)) {
+            inner.session = None;
+        }
+        let locked_out_seconds = match Self::check_delay(inner, now) {
+            Err(VaultError::LockedOut { seconds_left }) => seconds_left,
+            _ => 0,
+        };
+        let session = inner.session.as_ref();
+        VaultStatus {
+            unlocked: session.is_some(),
+            session_seconds_left: session.and_then(|s| {
+                s.settings
+                    .policy
+                    .session_millis()
+                    .map(|len| (s.unlocked_at_ms + len).saturating_sub(now).div_ceil(1000))
+            }),
+            policy: session.map(|s| s.settings.policy),
+            failed_attempts: inner.failures,
+            attempts_before_delay: throttle::attempts_before_delay(inner.failures),
+            locked_out_seconds,
+            device_bound: inner.device_bound,
+            kdf_iterations: inner.kdf_iterations,
+            wipe_after_failures: inner.wipe_after_failures,
+            erased: inner.erased,
+            damaged_tokens: session.map(|s| s.damaged.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The tokens in display order.
+    pub fn list(&self, pin: Option<&Pin>) -> Result<Vec<TokenInfo>, VaultError> {
+        self.with_session(pin, Load::All, |_, s| {
+            Ok(s.tokens.iter().map(Loaded::info).collect())
+        })
+    }
+
+    /// The TOTP code of one token at device time `unix` (the time correction is applied).
+    pub fn code(&self, pin: Option<&Pin>, id: i64, unix: u64) -> Result<TotpCode, VaultError> {
+        self.with_session(pin, Load::One(id), |_, s| s.code(id, unix))
+    }
+
+    /// The codes of every time-based token at device time `unix`, in display order: the call a
+    /// UI makes every second. Keyed states and the last step's codes are cached per token.
+    pub fn codes(&self, pin: Option<&Pin>, unix: u64) -> Result<Vec<CodeEntry>, VaultError> {
+        self.with_session(pin, Load::All, |_, s| Ok(s.codes(unix)))
+    }
+
+    /// [`Vault::codes`] at the clock's current time.
+    pub fn codes_now(&self, pin: Option<&Pin>) -> Result<Vec<CodeEntry>, VaultError> {
+        let unix = self.clock.wall_seconds();
+        self.codes(pin, unix)
+    }
+
+    /// Returns the HOTP code for the stored counter after storing the incremented counter.
+    pub fn next_hotp(&self, pin: Option<&Pin>, id: i64) -> Result<HotpCode, VaultError> {
+        self.with_session(pin, Load::One(id), |conn, s| s.next_hotp(conn, id))
+    }
+
+    /// Adds a token from an `otpauth://` or `steam://` URI (a scanned QR code).
+    pub fn add_uri(&self, pin: Option<&Pin>, text: &str) -> Result<TokenInfo, VaultError> {
+        let token = uri::parse(text)?;
+        self.add_token(pin, token)
+    }
+
+    /// Adds a token from typed fields ("enter the key by hand").
+    pub fn add_typed(
+        &self,
+        pin: Option<&Pin>,
+        secret_base32: &str,
+        params: TokenParams,
+    ) -> Result<TokenInfo, VaultError> {
+        let token = Token::new(Secret::from_base32(secret_base32)?, params)?;
+        self.add_token(pin, token)
+    }
+
+    /// Adds a validated token.
+    pub fn add_token(&self, pin: Option<&Pin>, token: Token) -> Result<TokenInfo, VaultError> {
+        self.with_session(pin, Load::Nothing, |conn, s| s.add(conn, token))
+    }
+
+    /// Renames a token.
+    pub fn rename(
+        &self,
+        pin: Option<&Pin>,
+        id: i64,
+        issuer: &str,
+        account: &str,
+    ) -> Result<TokenInfo, VaultError> {
+        self.with_session(pin, Load::One(id), |conn, s| {
+            s.rename(conn, id, issuer, account)
+        })
+    }
+
+    /// Removes a token (its row is overwritten on disk).
+    pub fn remove(&self, pin: Option<&Pin>, id: i64) -> Result<(), VaultError> {
+        self.with_session(pin, Load::One(id), |conn, s| {
+            // A damaged row may be removed too: that is how a user gets rid of it.
+            if !s.damaged.contains(&id) {
+                s.find(id)?;
+            }
+            s.remove(conn, id)
+        })
+    }
+
+    /// Sets the display order: `ids` must be every token id exactly once.
+    pub fn reorder(&self, pin: Option<&Pin>, ids: &[i64]) -> Result<(), VaultError> {
+        self.with_session(pin, Load::All, |conn, s| s.reorder(conn, ids))
+    }
+
+    /// The time correction in seconds.
+    pub fn time_offset(&self, pin: Option<&Pin>) -> Result<i64, VaultError> {
+        self.with_session(pin, Load::Nothing, |_, s| Ok(s.settings.time_offset))
+    }
+
+    /// Sets the time correction added to the device clock for every TOTP code.
+    pub fn set_time_offset(&self, pin: Option<&Pin>, seconds: i64) -> Result<(), VaultError> {
+        self.with_session(pin, Load::Nothing, |conn, s| {
+            let settings = Settings {
+                time_offset: seconds,
+                ..s.settings
+            };
+            s.save_settings(conn, settings)
+        })
+    }
+
+    /// Changes the unlock policy (the PIN is always required). An open session follows the new
+    /// policy from its original unlock time; switching to `EveryCode` locks at once.
+    pub fn set_policy(&self, pin: &Pin, policy: UnlockPolicy) -> Result<(), VaultError> {
+        self.with_session(Some(pin), Load::Nothing, |conn, s| {
+            let settings = Settings {
+                policy,
+                ..s.settings
+            };
+            s.save_settings(conn, settings)
+        })?;
+        if policy == UnlockPolicy::EveryCode {
+            self.lock();
+        }
+        Ok(())
+    }
+
+    /// Turns the erase-after-10-failures option on or off (the PIN is required).
+    pub fn set_wipe_after_failures(&self, pin: &Pin, on: bool) -> Result<(), VaultError> {
+        self.verify_pin(pin)?;
+        let mut inner = self.lock_inner();
+        storage::set_wipe_after_failures(&inner.conn, on)?;
+        inner.wipe_after_failures = on;
+        Ok(())
+    }
+
+    /// Re-wraps the vault key under a new PIN in one transaction; no token is re-encrypted.
+    pub fn change_pin(&self, old: &Pin, new_pin: &str) -> Result<(), VaultError> {
+        let new_pin = Pin::new_for_setting(new_pin)?;
+        let key = self.verify_pin(old)?;
+        let (vault_id, iterations, device_bound) = {
+            let inner = self.lock_inner();
+            let slot =
+                storage::read_pin_slot(&inner.conn, &inner.vault_id)?.ok_or(VaultError::Erased)?;
+            (inner.vault_id, slot.iterations, slot.device_bound)
+        };
+        let mut salt = vec![0u8; SALT_LEN];
+        crypto::fill_random(&mut salt)?;
+        let pin_key =
+            crypto::derive_pin_key(new_pin.as_bytes(), &salt, iterations, self.min_iterations)?;
+        let mut slot = SlotRow {
+            id: 1,
+            salt,
+            iterations,
+            device_bound,
+            wrapped_key: Vec::new(),
+        };
+        let mut wrapped = crypto::seal(&pin_key, &slot_aad(&vault_id, &slot), key.as_bytes())?;
+        if device_bound {
+            let protector = self
+                .protector
+                .as_ref()
+                .ok_or(VaultError::DeviceKeyRequired)?;
+            wrapped = protector.wrap(wrapped).map_err(protector_error)?;
+        }
+        slot.wrapped_key = wrapped;
+        let mut inner = self.lock_inner();
+        let tx = inner.conn.transaction()?;
+        storage::write_pin_slot(&tx, &vault_id, &slot)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every token as a canonical `otpauth://` URI (the PIN is always required: this is the
+    /// secret material itself).
+    pub fn export_uris(&self, pin: &Pin) -> Result<Vec<Zeroizing<String>>, VaultError> {
+        self.with_session(Some(pin), Load::All, |_, s| {
+            Ok(s.tokens.iter().map(|t| uri::build(&t.token)).collect())
+        })
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check`.
+    pub fn integrity_ok(&self) -> Result<bool, VaultError> {
+        storage::integrity_ok(&self.lock_inner().conn)
+    }
+
+    /// Caps the database size in pages (to test disk-full handling). Test builds only.
+    #[cfg(feature = "test-support")]
+    pub fn set_max_page_count(&self, pages: u32) -> Result<(), VaultError> {
+        let inner = self.lock_inner();
+        inner
+            .conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Vault>();
+    }
+
+    #[test]
+    fn aad_binds_row_ids_and_vaults() {
+        let a = token_aad(&[1; 16], 1);
+        assert_ne!(a, token_aad(&[1; 16], 2));
+        assert_ne!(a, token_aad(&[2; 16], 1));
+        assert_ne!(settings_aad(&[1; 16]), settings_aad(&[2; 16]));
+    }
+}
