@@ -100,7 +100,7 @@ impl Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotpCode {
     /// The code to type.
-    pub value: String,
+    pub value: CodeValue,
     /// The time step `T` the code belongs to.
     pub step: u64,
     /// The period in seconds.
@@ -110,7 +110,7 @@ pub struct TotpCode {
     /// Seconds until the code changes (1..=period).
     pub seconds_left: u32,
     /// The code of the next step, for a preview near the end of the period.
-    pub next_value: String,
+    pub next_value: CodeValue,
 }
 
 /// The codes of one time step and the next, kept between calls by [`Generator::totp_cached`].
@@ -136,7 +136,8 @@ impl std::fmt::Debug for Generator {
     }
 }
 
-/// A code's characters on the stack: computing one allocates nothing.
+/// A code's characters on the stack: computing one allocates nothing. Compare it with `==`
+/// against a `&str` (in non-secret-dependent code) or with [`codes_equal`] when verifying.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CodeValue {
     bytes: [u8; 10],
@@ -154,6 +155,24 @@ impl CodeValue {
 impl std::fmt::Debug for CodeValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq<str> for CodeValue {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CodeValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for CodeValue {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
     }
 }
 
@@ -259,12 +278,12 @@ impl Generator {
         *cache = Some(entry);
         let step_start = step * u64::from(period);
         TotpCode {
-            value: entry.current.as_str().to_owned(),
+            value: entry.current,
             step,
             period,
             step_start,
             seconds_left: (u64::from(period) - (unix - step_start)) as u32,
-            next_value: entry.next.as_str().to_owned(),
+            next_value: entry.next,
         }
     }
 
@@ -389,8 +408,8 @@ mod tests {
     fn verify_returns_the_step_offset() {
         let generator = rfc_generator(Format::Decimal(6));
         let now = 1_700_000_000u64;
-        let earlier = generator.totp(now - 30, 30).value;
-        let later = generator.totp(now + 60, 30).value;
+        let earlier = generator.totp(now - 30, 30).value.to_string();
+        let later = generator.totp(now + 60, 30).value.to_string();
         assert_eq!(generator.verify_totp(&earlier, now, 30, 1), Some(-1));
         assert_eq!(generator.verify_totp(&later, now, 30, 2), Some(2));
         assert_eq!(generator.verify_totp(&later, now, 30, 1), None);
@@ -410,7 +429,7 @@ mod tests {
         let generator = rfc_generator(Format::Decimal(6));
         // The device clock runs 95 s behind the server: the server's code is 3 steps ahead.
         let device = 1_699_999_985u64;
-        let server_code = generator.totp(device + 95, 30).value;
+        let server_code = generator.totp(device + 95, 30).value.to_string();
         let offset = generator
             .estimate_offset(&server_code, device, 30, 10)
             .unwrap();

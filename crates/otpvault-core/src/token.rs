@@ -268,7 +268,7 @@ mod tests {
         assert_eq!(token.digits(), 5);
         assert_eq!(token.issuer(), "Steam");
         assert_eq!(token.account(), "gabe");
-        assert_eq!(token.totp_at(0).unwrap().value.len(), 5);
+        assert_eq!(token.totp_at(0).unwrap().value.as_str().len(), 5);
         assert!(token.hotp_current().is_none());
     }
 

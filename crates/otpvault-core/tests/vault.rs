@@ -60,7 +60,7 @@ fn create_add_list_code_rename_reorder_remove_and_reopen() {
         codes.iter().map(|c| c.id).collect::<Vec<_>>(),
         [acme.id, typed.id, steam.id]
     );
-    assert_eq!(codes[2].code.value.len(), 5);
+    assert_eq!(codes[2].code.value.as_str().len(), 5);
 
     vault
         .rename(None, typed.id, "GitHub Inc", "octocat")

@@ -64,6 +64,7 @@ pub fn expected_totp(
         .unwrap()
         .totp(unix, period)
         .value
+        .to_string()
 }
 
 /// A 20-byte secret derived from a number, as base32 (for tokens whose content a test re-derives).
