@@ -46,6 +46,6 @@ pub use record::{Settings, UnlockPolicy};
 pub use secret::Secret;
 pub use token::{OtpKind, Token, TokenParams};
 pub use vault::{
-    CodeEntry, CreateOptions, HotpCode, KeyProtector, OpenOptions, ProtectorError, TokenInfo,
-    UnlockInfo, Vault, VaultStatus,
+    CodeEntry, CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, ProtectorError,
+    TokenInfo, UnlockInfo, Vault, VaultStatus,
 };

@@ -178,7 +178,8 @@ impl PartialEq<String> for CodeValue {
 
 impl std::fmt::Display for CodeValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        // `pad` honours width and alignment (`{:>10}`) for column layouts.
+        f.pad(self.as_str())
     }
 }
 

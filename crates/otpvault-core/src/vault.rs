@@ -156,6 +156,15 @@ pub struct CodeEntry {
     pub code: TotpCode,
 }
 
+/// A token with its current code: what one row of an authenticator's main screen shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The token.
+    pub info: TokenInfo,
+    /// Its TOTP code now (`None` for HOTP, whose code is drawn with [`Vault::next_hotp`]).
+    pub code: Option<TotpCode>,
+}
+
 /// An HOTP code and the counter it was computed for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HotpCode {
@@ -799,6 +808,21 @@ impl Vault {
     /// UI makes every second. Keyed states and the last step's codes are cached per token.
     pub fn codes(&self, pin: Option<&Pin>, unix: u64) -> Result<Vec<CodeEntry>, VaultError> {
         self.with_session(pin, Load::All, |_, s| Ok(s.codes(unix)))
+    }
+
+    /// Every token with its current code, in display order, in one call (one KDF run when the
+    /// PIN is passed): the main screen of an authenticator.
+    pub fn entries(&self, pin: Option<&Pin>, unix: u64) -> Result<Vec<Entry>, VaultError> {
+        self.with_session(pin, Load::All, |_, s| {
+            let codes = s.codes(unix);
+            Ok(s.tokens
+                .iter()
+                .map(|t| Entry {
+                    info: t.info(),
+                    code: codes.iter().find(|c| c.id == t.id).map(|c| c.code.clone()),
+                })
+                .collect())
+        })
     }
 
     /// [`Vault::codes`] at the clock's current time.

@@ -1,0 +1,475 @@
+//! The real `otpvault` binary, run in a temporary directory: every command with `--pin-stdin`,
+//! JSON output parsed and checked, every exit code, the stateless `otp` mode against the RFC
+//! vectors, `add --qr` on PNG and JPEG images generated here, and `watch --frames 2`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use otpvault_core::secret::encode_base32;
+use otpvault_core::{Algorithm, Format, Generator, Secret};
+use serde_json::Value;
+
+const PIN: &str = "13579";
+const WRONG: &str = "24680";
+const RFC_SHA1_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.dir.path().join("data").join("vault.db")
+    }
+
+    /// Runs `otpvault --vault … --pin-stdin ARGS` with `stdin` as input.
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+            .arg("--vault")
+            .arg(self.vault())
+            .arg("--pin-stdin")
+            .args(args)
+            .env_remove("OTPVAULT_VAULT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A child that fails early (usage errors) may not read its input: ignore a broken pipe.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str], stdin: &str) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all, stdin)).unwrap()
+    }
+
+    fn init(&self, policy: &str) {
+        self.ok(
+            &["init", "--policy", policy, "--kdf-iterations", "600000"],
+            &format!("{PIN}\n"),
+        );
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn expected(secret_b32: &str, algorithm: Algorithm, digits: u8, unix: u64, period: u32) -> String {
+    let secret = Secret::from_base32(secret_b32).unwrap();
+    Generator::new(&secret, algorithm, Format::Decimal(digits))
+        .unwrap()
+        .totp(unix, period)
+        .value
+        .to_string()
+}
+
+fn vectors(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/vectors")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn stateless_otp_matches_the_rfc_vectors() {
+    let env = Env::new();
+    let rfc6238 = vectors("rfc6238.json");
+    for case in rfc6238["cases"].as_array().unwrap() {
+        let algorithm = case["algorithm"].as_str().unwrap();
+        let secret = encode_base32(&hex(rfc6238["seeds_hex"][algorithm].as_str().unwrap()));
+        let time = case["time"].as_u64().unwrap().to_string();
+        let out = env.ok(
+            &[
+                "otp",
+                "--secret",
+                &secret,
+                "--algorithm",
+                &algorithm.to_lowercase(),
+                "--digits",
+                "8",
+                "--at",
+                &time,
+            ],
+            "",
+        );
+        assert_eq!(
+            out.split_whitespace().next(),
+            case["code"].as_str(),
+            "{case}"
+        );
+    }
+    let rfc4226 = vectors("rfc4226.json");
+    let secret = encode_base32(&hex(rfc4226["secret_hex"].as_str().unwrap()));
+    for case in rfc4226["cases"].as_array().unwrap() {
+        let counter = case["counter"].as_u64().unwrap().to_string();
+        let out = env.ok(&["otp", "--secret", &secret, "--counter", &counter], "");
+        assert_eq!(out.trim(), case["code"].as_str().unwrap());
+    }
+    let uri = format!("otpauth://totp/ACME:a?secret={RFC_SHA1_B32}&digits=8");
+    assert_eq!(env.ok(&["otp", &uri, "--at", "59"], "").trim(), "94287082");
+    let json = env.json(&["otp", &uri, "--at", "59"], "");
+    assert_eq!(json["code"], "94287082");
+    assert_eq!(json["seconds_left"], 1);
+    assert_eq!(
+        json["next_code"],
+        expected(RFC_SHA1_B32, Algorithm::Sha1, 8, 60, 30)
+    );
+    assert!(!env.vault().exists(), "otp never touches a vault");
+}
+
+#[test]
+fn vault_lifecycle_with_json_output() {
+    let env = Env::new();
+    env.init("5m");
+    let mode = std::fs::metadata(env.vault()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(mode.permissions().mode() & 0o777, 0o600);
+    }
+    let added = env.json(
+        &[
+            "add",
+            &format!(
+                "otpauth://totp/ACME%20Co:alice?secret={RFC_SHA1_B32}&issuer=ACME%20Co&digits=8"
+            ),
+        ],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(added["issuer"], "ACME Co");
+    assert_eq!(added["account"], "alice");
+    assert_eq!(added["digits"], 8);
+    assert_eq!(added["code"].as_str().unwrap().len(), 8);
+    let acme = added["id"].as_i64().unwrap();
+
+    // "Type the key by hand": lowercase, grouped, SHA256, 60 s.
+    let out = env.ok(
+        &[
+            "add",
+            "--secret",
+            "jbsw y3dp ehpk 3pxp",
+            "--account",
+            "octo",
+            "--issuer",
+            "GitHub",
+            "--algorithm",
+            "sha256",
+            "--period",
+            "60",
+        ],
+        &format!("{PIN}\n"),
+    );
+    assert!(out.contains("Added #2 GitHub (octo)"), "{out}");
+    assert!(out.contains("Current code: "), "{out}");
+    assert!(out.contains("shorter than 128 bits"), "{out}");
+    env.ok(
+        &[
+            "add",
+            &format!("otpauth://hotp/Yubi:key?secret={RFC_SHA1_B32}&counter=0"),
+        ],
+        &format!("{PIN}\n"),
+    );
+
+    let list = env.json(&["list"], &format!("{PIN}\n"));
+    let names: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["issuer"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["ACME Co", "GitHub", "Yubi"]);
+    assert_eq!(list[2]["type"], "hotp");
+    assert_eq!(list[1]["period"], 60);
+
+    let codes = env.json(&["code", "--at", "59"], &format!("{PIN}\n"));
+    assert_eq!(
+        codes.as_array().unwrap().len(),
+        2,
+        "HOTP is not advanced without a query"
+    );
+    assert_eq!(codes[0]["code"], "94287082");
+    assert_eq!(codes[0]["seconds_left"], 1);
+    assert_eq!(
+        codes[1]["code"],
+        expected("JBSWY3DPEHPK3PXP", Algorithm::Sha256, 6, 59, 60)
+    );
+    let text = env.ok(&["code", "acme", "--at", "59"], &format!("{PIN}\n"));
+    assert!(text.starts_with("94287082  ACME Co (alice)"), "{text}");
+    // HOTP: each request advances the counter (RFC 4226 Appendix D).
+    assert_eq!(
+        env.json(&["code", "yubi"], &format!("{PIN}\n"))[0]["code"],
+        "755224"
+    );
+    assert_eq!(
+        env.json(&["code", "yubi"], &format!("{PIN}\n"))[0]["code"],
+        "287082"
+    );
+
+    let renamed = env.json(
+        &["rename", &acme.to_string(), "--issuer", "ACME Corp"],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(
+        (renamed["issuer"].as_str(), renamed["account"].as_str()),
+        (Some("ACME Corp"), Some("alice"))
+    );
+    env.ok(&["remove", "2"], &format!("{PIN}\n"));
+    assert_eq!(
+        env.json(&["list"], &format!("{PIN}\n"))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    assert_eq!(
+        env.json(&["time-offset", "30"], &format!("{PIN}\n"))["time_offset"],
+        30
+    );
+    assert_eq!(
+        env.json(&["code", "acme", "--at", "29"], &format!("{PIN}\n"))[0]["code"],
+        "94287082"
+    );
+    assert_eq!(
+        env.json(&["time-offset", "--", "-30"], &format!("{PIN}\n"))["time_offset"],
+        -30
+    );
+    assert_eq!(
+        env.json(&["code", "acme", "--at", "89"], &format!("{PIN}\n"))[0]["code"],
+        "94287082"
+    );
+
+    let export = env.ok(&["export", "--uris"], &format!("{PIN}\n"));
+    let lines: Vec<_> = export.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0].starts_with(
+            "otpauth://totp/ACME%20Corp:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        ),
+        "{export}"
+    );
+    assert!(lines[1].contains("counter=2"), "{export}");
+
+    // change-pin reads the current PIN, then the new one.
+    env.ok(&["change-pin"], &format!("{PIN}\n11235\n"));
+    assert_eq!(
+        env.run(&["list"], &format!("{PIN}\n")).status.code(),
+        Some(3)
+    );
+    env.ok(&["list"], "11235\n");
+    let weak = env.run(&["change-pin"], "11235\n12345\n");
+    assert_eq!(weak.status.code(), Some(2));
+    assert!(stderr(&weak).contains("too easy to guess"));
+}
+
+#[test]
+fn every_code_policy_asks_for_each_frame_and_watch_prints_frames() {
+    let env = Env::new();
+    env.init("5m");
+    env.ok(
+        &[
+            "add",
+            &format!("otpauth://totp/ACME:alice?secret={RFC_SHA1_B32}"),
+        ],
+        &format!("{PIN}\n"),
+    );
+    let out = env.ok(&["watch", "--frames", "2"], &format!("{PIN}\n"));
+    assert_eq!(out.matches("otpvault — locks in").count(), 2, "{out}");
+    assert_eq!(out.matches("ACME (alice)").count(), 2, "{out}");
+    assert!(out.contains('#') && out.contains("s"), "{out}");
+
+    env.ok(&["policy", "every-code"], &format!("{PIN}\n"));
+    let out = env.ok(&["watch", "--frames", "2"], &format!("{PIN}\n{PIN}\n"));
+    assert_eq!(out.matches("PIN asked for every code").count(), 2, "{out}");
+    // Without a second PIN the second frame is not revealed.
+    let out = env.run(&["watch", "--frames", "2"], &format!("{PIN}\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("ACME (alice)")
+            .count(),
+        1
+    );
+    // Every other command still works with the PIN under every-code.
+    assert_eq!(
+        env.json(&["code", "--at", "59"], &format!("{PIN}\n"))[0]["code"],
+        expected(RFC_SHA1_B32, Algorithm::Sha1, 6, 59, 30)
+    );
+}
+
+fn qr_png(dir: &Path, name: &str, text: &str, jpeg: bool) -> PathBuf {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let width = code.width();
+    let (scale, quiet) = (8usize, 4usize);
+    let size = ((width + 2 * quiet) * scale) as u32;
+    let colors = code.to_colors();
+    let image = image::GrayImage::from_fn(size, size, |x, y| {
+        let (mx, my) = (
+            (x as usize / scale).wrapping_sub(quiet),
+            (y as usize / scale).wrapping_sub(quiet),
+        );
+        let dark = mx < width && my < width && colors[my * width + mx] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let path = dir.join(name);
+    if jpeg {
+        image::DynamicImage::ImageLuma8(image)
+            .to_rgb8()
+            .save(&path)
+            .unwrap();
+    } else {
+        image.save(&path).unwrap();
+    }
+    path
+}
+
+#[test]
+fn add_from_a_qr_code_image() {
+    let env = Env::new();
+    env.init("10m");
+    let uri = format!(
+        "otpauth://totp/Provincia%20di%20Trento:mario.rossi?secret={RFC_SHA1_B32}&issuer=Provincia%20di%20Trento&period=60&digits=8"
+    );
+    for (name, jpeg) in [("enrol.png", false), ("enrol.jpg", true)] {
+        let image = qr_png(env.dir.path(), name, &uri, jpeg);
+        let added = env.json(
+            &["add", "--qr", image.to_str().unwrap()],
+            &format!("{PIN}\n"),
+        );
+        assert_eq!(added["issuer"], "Provincia di Trento", "{name}");
+        assert_eq!(added["account"], "mario.rossi");
+        assert_eq!(added["period"], 60);
+    }
+    let codes = env.json(&["code", "--at", "59"], &format!("{PIN}\n"));
+    assert_eq!(
+        codes[0]["code"],
+        expected(RFC_SHA1_B32, Algorithm::Sha1, 8, 59, 60)
+    );
+    // An image without a QR code, and a file that is not an image.
+    let blank = env.dir.path().join("blank.png");
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let out = env.run(
+        &["add", "--qr", blank.to_str().unwrap()],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no readable QR code"));
+    let text = env.dir.path().join("notes.png");
+    std::fs::write(&text, "not an image").unwrap();
+    assert_eq!(
+        env.run(
+            &["add", "--qr", text.to_str().unwrap()],
+            &format!("{PIN}\n")
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn exit_codes_and_one_line_errors_that_never_echo_secrets() {
+    let env = Env::new();
+    // 5: no vault yet.
+    let out = env.run(&["list"], &format!("{PIN}\n"));
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(stderr(&out).lines().count(), 1);
+    // 2: usage and invalid input.
+    assert_eq!(env.run(&["frobnicate"], "").status.code(), Some(2));
+    assert_eq!(
+        env.run(&["init", "--policy", "1h"], "").status.code(),
+        Some(2)
+    );
+    assert_eq!(env.run(&["init"], "1234\n").status.code(), Some(2));
+    assert_eq!(env.run(&["init"], "11111\n").status.code(), Some(2));
+    assert_eq!(
+        env.run(&["init", "--kdf-iterations", "1000"], &format!("{PIN}\n"))
+            .status
+            .code(),
+        Some(5)
+    );
+    env.init("5m");
+    let out = env.run(
+        &[
+            "add",
+            "otpauth://totp/Bank:me?secret=SUPERSECRETX1&issuer=Bank",
+        ],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("SUPERSECRET") && !err.contains("Bank"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = env.run(&["otp", "--secret", "MY-SECRET-VALUE!"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("SECRET-VALUE"));
+    assert!(stderr(&out).contains("position"));
+    // 3: wrong PIN (four of them), then 4: locked out with the seconds left.
+    for left in [4, 3, 2, 1] {
+        let out = env.run(&["list"], &format!("{WRONG}\n"));
+        assert_eq!(out.status.code(), Some(3));
+        assert!(
+            stderr(&out).contains(&format!("{left} attempts left")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(
+        env.run(&["list"], &format!("{WRONG}\n")).status.code(),
+        Some(3)
+    );
+    let out = env.run(&["list"], &format!("{PIN}\n"));
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("try again in 60 s"),
+        "{}",
+        stderr(&out)
+    );
+    // 5: a damaged vault.
+    let mut bytes = std::fs::read(env.vault()).unwrap();
+    bytes[..16].copy_from_slice(b"not a database!!");
+    std::fs::write(env.vault(), bytes).unwrap();
+    let out = env.run(&["list"], &format!("{PIN}\n"));
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains("not an otpvault vault"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+}
