@@ -1,0 +1,91 @@
+"""Shared helpers: the conformance vectors, a hand-driven clock and a test device key."""
+
+import hashlib
+import hmac
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+import otpvault
+
+VECTORS = Path(__file__).resolve().parents[3] / "tests" / "vectors"
+PIN = "13579"
+WRONG = "24680"
+# The smallest count the library accepts: 600,000 PBKDF2 iterations (~0.1 s an unlock here).
+KDF = 600_000
+T0 = 1_700_000_000
+
+
+def vectors(name):
+    return json.loads((VECTORS / name).read_text(encoding="utf-8"))
+
+
+class ManualClock(otpvault.Clock):
+    """A clock moved by hand, implemented in Python and called from Rust."""
+
+    def __init__(self, wall=T0):
+        self._lock = threading.Lock()
+        self.wall = wall
+        self.mono = 0
+
+    def wall_seconds(self):
+        with self._lock:
+            return self.wall
+
+    def monotonic_millis(self):
+        with self._lock:
+            return self.mono
+
+    def advance(self, seconds):
+        with self._lock:
+            self.mono += seconds * 1000
+            self.wall += seconds
+
+
+class XorDeviceKey(otpvault.DeviceKeyProtector):
+    """A stand-in for a hardware key store: XOR with a per-device key plus an HMAC tag, so
+    another device's key is detected."""
+
+    def __init__(self, key=None, fail_with=None):
+        self.key = key or os.urandom(32)
+        self.fail_with = fail_with
+        self.calls = 0
+
+    def _stream(self, n):
+        out = b""
+        counter = 0
+        while len(out) < n:
+            out += hashlib.sha256(self.key + counter.to_bytes(4, "big")).digest()
+            counter += 1
+        return out[:n]
+
+    def wrap(self, data):
+        self.calls += 1
+        body = bytes(a ^ b for a, b in zip(data, self._stream(len(data))))
+        return body + hmac.new(self.key, body, hashlib.sha256).digest()
+
+    def unwrap(self, data):
+        self.calls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        body, tag = data[:-32], data[-32:]
+        if not hmac.compare_digest(tag, hmac.new(self.key, body, hashlib.sha256).digest()):
+            raise otpvault.ProtectorFailure.Failed("key invalidated")
+        return bytes(a ^ b for a, b in zip(body, self._stream(len(body))))
+
+
+@pytest.fixture
+def clock():
+    return ManualClock()
+
+
+@pytest.fixture
+def vault_path(tmp_path):
+    return str(tmp_path / "vault.db")
+
+
+def make_vault(path, clock, policy=otpvault.UnlockPolicy.FIVE_MINUTES, device_key=None):
+    return otpvault.OtpVault.create(path, PIN, policy, KDF, False, device_key, clock)

@@ -1,0 +1,23 @@
+//! # otpvault-ffi
+//!
+//! The uniffi facade of `otpvault-core`, and the only `cdylib`/`staticlib` of the workspace. It
+//! adds no behaviour: records and enums mirror the core's types ([`types`]), every function and
+//! method forwards with `?`, and core errors become the public [`OtpError`] in exactly one place
+//! ([`error`]). Every fallible export returns `Result` (Swift cannot catch a panic).
+//!
+//! Foreign code provides two capabilities through foreign traits ([`vault`]): a
+//! [`DeviceKeyProtector`] (Android Keystore, iOS Secure Enclave) and a [`Clock`]. The core calls
+//! them without holding any lock.
+//!
+//! Generated bindings: Kotlin package `dev.otpvault`, Swift module `OtpVault`, Python module
+//! `otpvault` (see `uniffi.toml` and `scripts/gen-bindings`).
+
+uniffi::setup_scaffolding!("otpvault");
+
+pub mod codes;
+pub mod error;
+pub mod types;
+pub mod vault;
+
+pub use error::{OtpError, ProtectorFailure};
+pub use vault::{Clock, DeviceKeyProtector, OtpVault};
