@@ -1,0 +1,77 @@
+package dev.otpvault
+
+import org.json.JSONObject
+import java.io.File
+import java.security.MessageDigest
+import java.security.SecureRandom
+import java.util.concurrent.atomic.AtomicLong
+import javax.crypto.Mac
+import javax.crypto.spec.SecretKeySpec
+
+const val PIN = "13579"
+const val WRONG = "24680"
+/** The smallest count the library accepts (~0.1 s an unlock here). */
+const val KDF = 600_000u
+const val T0 = 1_700_000_000uL
+
+fun vectors(name: String): JSONObject =
+    JSONObject(File(System.getProperty("otpvault.vectors"), name).readText())
+
+fun hex(text: String): ByteArray = ByteArray(text.length / 2) { i -> text.substring(2 * i, 2 * i + 2).toInt(16).toByte() }
+
+/** A clock moved by hand, implemented in Kotlin and called from Rust. */
+class ManualClock(wall: ULong = T0) : Clock {
+    private val wall = AtomicLong(wall.toLong())
+    private val mono = AtomicLong(0)
+    override fun wallSeconds(): ULong = wall.get().toULong()
+    override fun monotonicMillis(): ULong = mono.get().toULong()
+    fun advance(seconds: Long) {
+        mono.addAndGet(seconds * 1000)
+        wall.addAndGet(seconds)
+    }
+}
+
+/** A stand-in for the Android Keystore: XOR stream plus an HMAC tag under a per-device key. */
+class TestDeviceKey(
+    val key: ByteArray = ByteArray(32).also { SecureRandom().nextBytes(it) },
+    private val failWith: Exception? = null,
+) : DeviceKeyProtector {
+    private fun stream(n: Int): ByteArray {
+        val out = java.io.ByteArrayOutputStream()
+        var counter = 0
+        while (out.size() < n) {
+            val digest = MessageDigest.getInstance("SHA-256")
+            digest.update(key)
+            digest.update(byteArrayOf(0, 0, 0, counter.toByte()))
+            out.write(digest.digest())
+            counter++
+        }
+        return out.toByteArray().copyOf(n)
+    }
+
+    private fun tag(body: ByteArray): ByteArray =
+        Mac.getInstance("HmacSHA256").apply { init(SecretKeySpec(key, "HmacSHA256")) }.doFinal(body)
+
+    override fun wrap(data: ByteArray): ByteArray {
+        val s = stream(data.size)
+        val body = ByteArray(data.size) { (data[it].toInt() xor s[it].toInt()).toByte() }
+        return body + tag(body)
+    }
+
+    override fun unwrap(data: ByteArray): ByteArray {
+        failWith?.let { throw it }
+        val body = data.copyOf(data.size - 32)
+        if (!MessageDigest.isEqual(tag(body), data.copyOfRange(data.size - 32, data.size))) {
+            throw ProtectorFailure.Failed("key invalidated")
+        }
+        val s = stream(body.size)
+        return ByteArray(body.size) { (body[it].toInt() xor s[it].toInt()).toByte() }
+    }
+}
+
+fun makeVault(
+    path: String,
+    clock: ManualClock,
+    policy: UnlockPolicy = UnlockPolicy.FIVE_MINUTES,
+    deviceKey: DeviceKeyProtector? = null,
+): OtpVault = OtpVault.create(path, PIN, policy, KDF, false, deviceKey, clock)
