@@ -71,6 +71,10 @@ fn bench(c: &mut Criterion) {
     group.bench_function("1000-tokens/same-step", |b| {
         b.iter(|| black_box(vault.codes(None, black_box(1_700_000_000)).unwrap()))
     });
+    let one = vault.list(None).unwrap()[500].id;
+    group.bench_function("one-of-1000-tokens/code", |b| {
+        b.iter(|| black_box(vault.code(None, black_box(one), 1_700_000_000).unwrap()))
+    });
     let mut t = 1_700_000_000u64;
     group.bench_function("1000-tokens/next-step", |b| {
         b.iter(|| {

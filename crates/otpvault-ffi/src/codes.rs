@@ -21,28 +21,28 @@ pub fn hotp_code(
     Ok(generator(secret, algorithm, Format::Decimal(digits))?.at_counter(counter))
 }
 
-/// The TOTP code (RFC 6238) of raw key bytes at Unix time `unix`.
+/// The TOTP code (RFC 6238) of raw key bytes at Unix time `unix_time`.
 #[uniffi::export]
 pub fn totp_code(
     secret: Vec<u8>,
     algorithm: Algorithm,
     digits: u8,
     period: u32,
-    unix: u64,
+    unix_time: u64,
 ) -> Result<TotpCode, OtpError> {
     if !core::otp::PERIOD_RANGE.contains(&period) {
         return Err(core::UriError::InvalidPeriod.into());
     }
     Ok(generator(secret, algorithm, Format::Decimal(digits))?
-        .totp(unix, period)
+        .totp(unix_time, period)
         .into())
 }
 
-/// The Steam Guard code of raw key bytes at Unix time `unix`.
+/// The Steam Guard code of raw key bytes at Unix time `unix_time`.
 #[uniffi::export]
-pub fn steam_code(secret: Vec<u8>, unix: u64) -> Result<TotpCode, OtpError> {
+pub fn steam_code(secret: Vec<u8>, unix_time: u64) -> Result<TotpCode, OtpError> {
     Ok(generator(secret, Algorithm::Sha1, Format::Steam)?
-        .totp(unix, core::otp::STEAM_PERIOD)
+        .totp(unix_time, core::otp::STEAM_PERIOD)
         .into())
 }
 
@@ -75,11 +75,11 @@ pub fn build_uri(secret: String, spec: TokenSpec) -> Result<String, OtpError> {
     Ok(uri::build(&token).to_string())
 }
 
-/// The code of a token at Unix time `unix` from its URI (TOTP and Steam; HOTP uses its counter).
+/// The code of a token at Unix time `unix_time` from its URI (TOTP and Steam; HOTP uses its counter).
 #[uniffi::export]
-pub fn code_from_uri(uri: String, unix: u64) -> Result<String, OtpError> {
+pub fn code_from_uri(uri: String, unix_time: u64) -> Result<String, OtpError> {
     let token = uri::parse(&uri)?;
-    match token.totp_at(unix) {
+    match token.totp_at(unix_time) {
         Some(code) => Ok(code.value.to_string()),
         None => Ok(token.hotp_current().unwrap_or_default()),
     }

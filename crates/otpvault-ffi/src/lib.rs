@@ -9,6 +9,9 @@
 //! [`DeviceKeyProtector`] (Android Keystore, iOS Secure Enclave) and a [`Clock`]. The core calls
 //! them without holding any lock.
 //!
+//! No argument is named `unix`: C compilers on Linux predefine `unix` as a macro, and the
+//! generated Swift module header would not compile (times are `unix_time`).
+//!
 //! Generated bindings: Kotlin package `dev.otpvault`, Swift module `OtpVault`, Python module
 //! `otpvault` (see `uniffi.toml` and `scripts/gen-bindings`).
 

@@ -145,29 +145,29 @@ impl OtpVault {
             .collect())
     }
 
-    /// Every token with its code at device time `unix`: the main screen in one call.
-    pub fn entries(&self, pin: Option<String>, unix: u64) -> Result<Vec<Entry>, OtpError> {
+    /// Every token with its code at device time `unix_time`: the main screen in one call.
+    pub fn entries(&self, pin: Option<String>, unix_time: u64) -> Result<Vec<Entry>, OtpError> {
         let pin = self::pin(pin)?;
         Ok(self
             .inner
-            .entries(pin.as_ref(), unix)?
+            .entries(pin.as_ref(), unix_time)?
             .into_iter()
             .map(Into::into)
             .collect())
     }
 
-    /// The TOTP code of one token at device time `unix` (the time correction is applied).
-    pub fn code(&self, pin: Option<String>, id: i64, unix: u64) -> Result<TotpCode, OtpError> {
+    /// The TOTP code of one token at device time `unix_time` (the time correction is applied).
+    pub fn code(&self, pin: Option<String>, id: i64, unix_time: u64) -> Result<TotpCode, OtpError> {
         let pin = self::pin(pin)?;
-        Ok(self.inner.code(pin.as_ref(), id, unix)?.into())
+        Ok(self.inner.code(pin.as_ref(), id, unix_time)?.into())
     }
 
-    /// The codes of every time-based token at device time `unix`.
-    pub fn codes(&self, pin: Option<String>, unix: u64) -> Result<Vec<CodeEntry>, OtpError> {
+    /// The codes of every time-based token at device time `unix_time`.
+    pub fn codes(&self, pin: Option<String>, unix_time: u64) -> Result<Vec<CodeEntry>, OtpError> {
         let pin = self::pin(pin)?;
         Ok(self
             .inner
-            .codes(pin.as_ref(), unix)?
+            .codes(pin.as_ref(), unix_time)?
             .into_iter()
             .map(Into::into)
             .collect())
