@@ -76,14 +76,20 @@ fn pad_blocks<const B: usize>(key: &[u8], hash: impl Fn(&[u8]) -> Vec<u8>) -> ([
     (ipad, opad)
 }
 
-fn absorb_block_32<const N: usize>(
+/// The key schedule of a 32-bit-word hash: the chaining states after `K ⊕ ipad` and `K ⊕ opad`.
+fn schedule_32<const N: usize>(
+    key: &[u8],
     iv: [u32; N],
-    block: &[u8; 64],
     compress: fn(&mut [u32; N], &[[u8; 64]]),
-) -> [u32; N] {
-    let mut state = iv;
-    compress(&mut state, std::slice::from_ref(block));
-    state
+    hash: impl Fn(&[u8]) -> Vec<u8>,
+) -> ([u32; N], [u32; N]) {
+    let (mut ipad, mut opad) = pad_blocks::<64>(key, hash);
+    let (mut inner, mut outer) = (iv, iv);
+    compress(&mut inner, std::slice::from_ref(&ipad));
+    compress(&mut outer, std::slice::from_ref(&opad));
+    ipad.zeroize();
+    opad.zeroize();
+    (inner, outer)
 }
 
 fn sha1_compress(state: &mut [u32; 5], blocks: &[[u8; 64]]) {
@@ -163,26 +169,16 @@ impl KeyedHmac {
     pub(crate) fn new(algorithm: Algorithm, key: &[u8]) -> Self {
         let pads = match algorithm {
             Algorithm::Sha1 => {
-                let (mut ipad, mut opad) =
-                    pad_blocks::<64>(key, |k| sha1::Sha1::digest(k).to_vec());
-                let pads = Pads::Sha1 {
-                    inner: absorb_block_32(SHA1_IV, &ipad, sha1_compress),
-                    outer: absorb_block_32(SHA1_IV, &opad, sha1_compress),
-                };
-                ipad.zeroize();
-                opad.zeroize();
-                pads
+                let (inner, outer) = schedule_32(key, SHA1_IV, sha1_compress, |k| {
+                    sha1::Sha1::digest(k).to_vec()
+                });
+                Pads::Sha1 { inner, outer }
             }
             Algorithm::Sha256 => {
-                let (mut ipad, mut opad) =
-                    pad_blocks::<64>(key, |k| sha2::Sha256::digest(k).to_vec());
-                let pads = Pads::Sha256 {
-                    inner: absorb_block_32(SHA256_IV, &ipad, sha256_compress),
-                    outer: absorb_block_32(SHA256_IV, &opad, sha256_compress),
-                };
-                ipad.zeroize();
-                opad.zeroize();
-                pads
+                let (inner, outer) = schedule_32(key, SHA256_IV, sha256_compress, |k| {
+                    sha2::Sha256::digest(k).to_vec()
+                });
+                Pads::Sha256 { inner, outer }
             }
             Algorithm::Sha512 => {
                 let (mut ipad, mut opad) =

@@ -568,32 +568,29 @@ impl Vault {
             remove_vault_files(path);
             return Err(err);
         }
-        let now = options.clock.monotonic_millis();
-        let session = options.policy.session_millis().map(|_| Session {
-            key: dek,
-            vault_id,
-            settings,
-            unlocked_at_ms: now,
-            tokens: Vec::new(),
-            damaged: Vec::new(),
-        });
-        Ok(Vault {
-            path: path.to_owned(),
-            clock: options.clock,
-            protector: options.protector,
-            min_iterations: options.min_iterations,
-            inner: Mutex::new(Inner {
-                conn,
+        drop(conn);
+        // Read back what was written, as any later open will.
+        let vault = Vault::open(
+            path,
+            OpenOptions {
+                protector: options.protector,
+                clock: options.clock,
+                min_iterations: options.min_iterations,
+            },
+        )?;
+        // The user has just typed the PIN: a timed policy starts its session now.
+        if options.policy.session_millis().is_some() {
+            let now = vault.clock.monotonic_millis();
+            vault.lock_inner().session = Some(Session {
+                key: dek,
                 vault_id,
-                failures: 0,
-                wipe_after_failures: options.wipe_after_failures,
-                delay_anchor_ms: None,
-                device_bound: slot.device_bound,
-                kdf_iterations: iterations,
-                erased: false,
-                session,
-            }),
-        })
+                settings,
+                unlocked_at_ms: now,
+                tokens: Vec::new(),
+                damaged: Vec::new(),
+            });
+        }
+        Ok(vault)
     }
 
     /// Opens an existing vault, locked. The file is checked (and migrated) but no key is derived.
