@@ -24,6 +24,8 @@
 //! - Never decode an invalid base32 secret as ASCII "to be helpful": the codes would look valid and
 //!   be wrong.
 
+#![forbid(unsafe_code)]
+
 pub mod clock;
 pub mod crypto;
 pub mod error;
