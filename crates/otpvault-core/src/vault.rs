@@ -227,6 +227,12 @@ impl Loaded {
         }
     }
 
+    /// The TOTP code at (already corrected) `unix`, through the step cache; `None` for HOTP.
+    fn code_at(&mut self, unix: u64) -> Option<TotpCode> {
+        let period = self.token.period()?;
+        Some(self.generator.totp_cached(unix, period, &mut self.cache))
+    }
+
     fn info(&self) -> TokenInfo {
         TokenInfo {
             id: self.id,
@@ -338,30 +344,35 @@ impl Session {
         let settings_plain = crypto::open(&key, &settings_aad(&vault_id), &header.settings)
             .map_err(|_| VaultError::Corrupted { what: "settings" })?;
         let settings = Settings::decode(&settings_plain)?;
-        let mut tokens = Vec::new();
-        let mut damaged = Vec::new();
+        let mut session = Session {
+            key,
+            vault_id,
+            settings,
+            unlocked_at_ms: now_ms,
+            tokens: Vec::new(),
+            damaged: Vec::new(),
+        };
+        session.load_tokens(conn, load)?;
+        Ok(session)
+    }
+
+    /// Decrypts the token rows `load` names; rows that fail authentication are listed as damaged.
+    fn load_tokens(&mut self, conn: &Connection, load: Load) -> Result<(), VaultError> {
         let rows = match load {
             Load::All => storage::read_tokens(conn, None)?,
             Load::One(id) => storage::read_tokens(conn, Some(id))?,
             Load::Nothing => Vec::new(),
         };
         for row in rows {
-            let token = crypto::open(&key, &token_aad(&vault_id, row.id), &row.sealed)
+            let token = crypto::open(&self.key, &token_aad(&self.vault_id, row.id), &row.sealed)
                 .map_err(|_| VaultError::Corrupted { what: "token" })
                 .and_then(|plain| record::decode_token(&plain));
             match token {
-                Ok(token) => tokens.push(Loaded::new(row.id, token)),
-                Err(_) => damaged.push(row.id),
+                Ok(token) => self.tokens.push(Loaded::new(row.id, token)),
+                Err(_) => self.damaged.push(row.id),
             }
         }
-        Ok(Session {
-            key,
-            vault_id,
-            settings,
-            unlocked_at_ms: now_ms,
-            tokens,
-            damaged,
-        })
+        Ok(())
     }
 
     fn find(&mut self, id: i64) -> Result<&mut Loaded, VaultError> {
@@ -409,18 +420,26 @@ impl Session {
 
     fn codes(&mut self, unix: u64) -> Vec<CodeEntry> {
         let unix = self.corrected(unix);
-        let mut out = Vec::with_capacity(self.tokens.len());
-        for loaded in &mut self.tokens {
-            if let Some(period) = loaded.token.period() {
-                out.push(CodeEntry {
-                    id: loaded.id,
-                    code: loaded
-                        .generator
-                        .totp_cached(unix, period, &mut loaded.cache),
-                });
-            }
-        }
-        out
+        self.tokens
+            .iter_mut()
+            .filter_map(|t| {
+                Some(CodeEntry {
+                    id: t.id,
+                    code: t.code_at(unix)?,
+                })
+            })
+            .collect()
+    }
+
+    fn entries(&mut self, unix: u64) -> Vec<Entry> {
+        let unix = self.corrected(unix);
+        self.tokens
+            .iter_mut()
+            .map(|t| Entry {
+                code: t.code_at(unix),
+                info: t.info(),
+            })
+            .collect()
     }
 
     fn next_hotp(&mut self, conn: &Connection, id: i64) -> Result<HotpCode, VaultError> {
@@ -742,9 +761,16 @@ impl Vault {
         let key = self.verify_pin(pin)?;
         let now = self.clock.monotonic_millis();
         let mut inner = self.lock_inner();
-        let session = Session::load(&inner.conn, key, inner.vault_id, Load::All, now)?;
+        // Under EveryCode nothing is kept, so only the settings are decrypted.
+        let mut session = Session::load(&inner.conn, key, inner.vault_id, Load::Nothing, now)?;
         let policy = session.settings.policy;
-        inner.session = policy.session_millis().map(|_| session);
+        inner.session = match policy.session_millis() {
+            Some(_) => {
+                session.load_tokens(&inner.conn, Load::All)?;
+                Some(session)
+            }
+            None => None,
+        };
         Ok(UnlockInfo {
             policy,
             session_seconds: policy.session_millis().map(|ms| ms / 1000),
@@ -810,16 +836,7 @@ impl Vault {
     /// Every token with its current code, in display order, in one call (one KDF run when the
     /// PIN is passed): the main screen of an authenticator.
     pub fn entries(&self, pin: Option<&Pin>, unix: u64) -> Result<Vec<Entry>, VaultError> {
-        self.with_session(pin, Load::All, |_, s| {
-            let codes = s.codes(unix);
-            Ok(s.tokens
-                .iter()
-                .map(|t| Entry {
-                    info: t.info(),
-                    code: codes.iter().find(|c| c.id == t.id).map(|c| c.code.clone()),
-                })
-                .collect())
-        })
+        self.with_session(pin, Load::All, |_, s| Ok(s.entries(unix)))
     }
 
     /// [`Vault::codes`] at the clock's current time.

@@ -61,6 +61,14 @@ fn create_add_list_code_rename_reorder_remove_and_reopen() {
         [acme.id, typed.id, steam.id]
     );
     assert_eq!(codes[2].code.value.as_str().len(), 5);
+    let entries = vault.entries(None, T0).unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.info.id).collect::<Vec<_>>(),
+        [acme.id, typed.id, steam.id]
+    );
+    for (entry, code) in entries.iter().zip(&codes) {
+        assert_eq!(entry.code.as_ref(), Some(&code.code));
+    }
 
     vault
         .rename(None, typed.id, "GitHub Inc", "octocat")
