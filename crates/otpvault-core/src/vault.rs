@@ -320,6 +320,34 @@ fn token_aad(vault_id: &[u8; 16], id: i64) -> Vec<u8> {
     aad
 }
 
+/// A PIN slot holding `key`: a fresh salt, PBKDF2 at `iterations`, the key sealed under the PIN
+/// key, then wrapped once more by the device key when there is one.
+fn new_pin_slot(
+    vault_id: &[u8; 16],
+    pin: &Pin,
+    key: &Key,
+    iterations: u32,
+    min_iterations: u32,
+    protector: Option<&Arc<dyn KeyProtector>>,
+) -> Result<SlotRow, VaultError> {
+    let mut salt = vec![0u8; SALT_LEN];
+    crypto::fill_random(&mut salt)?;
+    let pin_key = crypto::derive_pin_key(pin.as_bytes(), &salt, iterations, min_iterations)?;
+    let mut slot = SlotRow {
+        id: 1,
+        salt,
+        iterations,
+        device_bound: protector.is_some(),
+        wrapped_key: Vec::new(),
+    };
+    let sealed = crypto::seal(&pin_key, &slot_aad(vault_id, &slot), key.as_bytes())?;
+    slot.wrapped_key = match protector {
+        Some(protector) => protector.wrap(sealed).map_err(protector_error)?,
+        None => sealed,
+    };
+    Ok(slot)
+}
+
 fn protector_error(err: ProtectorError) -> VaultError {
     VaultError::DeviceKey { reason: err.reason }
 }
@@ -539,23 +567,15 @@ impl Vault {
         }
         let mut vault_id = [0u8; 16];
         crypto::fill_random(&mut vault_id)?;
-        let mut salt = vec![0u8; SALT_LEN];
-        crypto::fill_random(&mut salt)?;
         let dek = Key::generate()?;
-        let pin_key =
-            crypto::derive_pin_key(pin.as_bytes(), &salt, iterations, options.min_iterations)?;
-        let mut slot = SlotRow {
-            id: 1,
-            salt,
+        let slot = new_pin_slot(
+            &vault_id,
+            &pin,
+            &dek,
             iterations,
-            device_bound: options.protector.is_some(),
-            wrapped_key: Vec::new(),
-        };
-        let mut wrapped = crypto::seal(&pin_key, &slot_aad(&vault_id, &slot), dek.as_bytes())?;
-        if let Some(protector) = &options.protector {
-            wrapped = protector.wrap(wrapped).map_err(protector_error)?;
-        }
-        slot.wrapped_key = wrapped;
+            options.min_iterations,
+            options.protector.as_ref(),
+        )?;
         let settings = Settings {
             policy: options.policy,
             time_offset: 0,
@@ -666,8 +686,9 @@ impl Vault {
         Ok(())
     }
 
-    /// Checks the PIN against the PIN slot (throttled, counted first) and returns the vault key.
-    fn verify_pin(&self, pin: &Pin) -> Result<Key, VaultError> {
+    /// Checks the PIN against the PIN slot (throttled, counted first) and returns the vault key
+    /// with the slot it was checked against.
+    fn verify_pin(&self, pin: &Pin) -> Result<(Key, SlotRow), VaultError> {
         let now = self.clock.monotonic_millis();
         let (slot, vault_id) = {
             let mut inner = self.lock_inner();
@@ -710,7 +731,7 @@ impl Vault {
                 storage::set_failures(&inner.conn, 0)?;
                 inner.failures = 0;
                 inner.delay_anchor_ms = None;
-                Ok(key)
+                Ok((key, slot))
             }
             Err(crypto::AuthError) => {
                 let anchor = self.clock.monotonic_millis();
@@ -737,7 +758,9 @@ impl Vault {
         load: Load,
         f: impl FnOnce(&mut Connection, &mut Session) -> Result<R, VaultError>,
     ) -> Result<R, VaultError> {
-        let key = pin.map(|pin| self.verify_pin(pin)).transpose()?;
+        let key = pin
+            .map(|pin| self.verify_pin(pin).map(|(key, _)| key))
+            .transpose()?;
         let now = self.clock.monotonic_millis();
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
@@ -758,7 +781,7 @@ impl Vault {
     /// Checks the PIN and, under a 5/10-minute policy, opens a session until that many minutes
     /// after now. Under `EveryCode` the PIN is only checked: nothing stays unlocked.
     pub fn unlock(&self, pin: &Pin) -> Result<UnlockInfo, VaultError> {
-        let key = self.verify_pin(pin)?;
+        let (key, _) = self.verify_pin(pin)?;
         let now = self.clock.monotonic_millis();
         let mut inner = self.lock_inner();
         // Under EveryCode nothing is kept, so only the settings are decrypted.
@@ -945,33 +968,25 @@ impl Vault {
     /// Re-wraps the vault key under a new PIN in one transaction; no token is re-encrypted.
     pub fn change_pin(&self, old: &Pin, new_pin: &str) -> Result<(), VaultError> {
         let new_pin = Pin::new_for_setting(new_pin)?;
-        let key = self.verify_pin(old)?;
-        let (vault_id, iterations, device_bound) = {
-            let inner = self.lock_inner();
-            let slot =
-                storage::read_pin_slot(&inner.conn, &inner.vault_id)?.ok_or(VaultError::Erased)?;
-            (inner.vault_id, slot.iterations, slot.device_bound)
+        let (key, old_slot) = self.verify_pin(old)?;
+        let protector = if old_slot.device_bound {
+            Some(
+                self.protector
+                    .as_ref()
+                    .ok_or(VaultError::DeviceKeyRequired)?,
+            )
+        } else {
+            None
         };
-        let mut salt = vec![0u8; SALT_LEN];
-        crypto::fill_random(&mut salt)?;
-        let pin_key =
-            crypto::derive_pin_key(new_pin.as_bytes(), &salt, iterations, self.min_iterations)?;
-        let mut slot = SlotRow {
-            id: 1,
-            salt,
-            iterations,
-            device_bound,
-            wrapped_key: Vec::new(),
-        };
-        let mut wrapped = crypto::seal(&pin_key, &slot_aad(&vault_id, &slot), key.as_bytes())?;
-        if device_bound {
-            let protector = self
-                .protector
-                .as_ref()
-                .ok_or(VaultError::DeviceKeyRequired)?;
-            wrapped = protector.wrap(wrapped).map_err(protector_error)?;
-        }
-        slot.wrapped_key = wrapped;
+        let vault_id = self.lock_inner().vault_id;
+        let slot = new_pin_slot(
+            &vault_id,
+            &new_pin,
+            &key,
+            old_slot.iterations,
+            self.min_iterations,
+            protector,
+        )?;
         let mut inner = self.lock_inner();
         let tx = inner.conn.transaction()?;
         storage::write_pin_slot(&tx, &vault_id, &slot)?;
