@@ -1,8 +1,8 @@
 //! # otpvault-core
 //!
-//! The pure Rust core of otpvault: one-time codes, `otpauth://` URIs and secrets (and, in later
-//! modules, the PIN-locked vault). It has no FFI in it; `otpvault-ffi` wraps it for Kotlin, Swift
-//! and Python, and `otpvault-cli` for the terminal.
+//! The pure Rust core of otpvault: one-time codes, `otpauth://` URIs and secrets, and the
+//! PIN-locked vault that stores them. It has no FFI in it; `otpvault-ffi` wraps it for Kotlin,
+//! Swift and Python, and `otpvault-cli` for the terminal.
 //!
 //! ## Modules
 //! - [`secret`]: [`Secret`] (zeroizing, redacted, constant-time equality) and base32 as users type it.
@@ -12,6 +12,9 @@
 //! - [`token`]: a validated token (secret, issuer, account, algorithm, digits, TOTP/HOTP/Steam).
 //! - [`uri`]: parsing and building `otpauth://` Key URIs (QR codes at enrolment).
 //! - [`clock`]: wall and monotonic time, and the time correction offset.
+//! - [`vault`]: the encrypted SQLite token store: PIN, key slots, unlock policy, throttling. Its
+//!   storage and crypto are private to the crate; tests reach them through `test_support`
+//!   (feature `test-support`).
 //! - [`error`]: typed errors that never carry a secret or a URI.
 //!
 //! ## RFC details that are easy to get wrong
@@ -27,15 +30,12 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
-pub mod crypto;
 pub mod error;
 mod keyed;
 pub mod otp;
-pub mod pin;
-mod record;
 pub mod secret;
-pub mod storage;
-pub mod throttle;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod token;
 pub mod uri;
 pub mod vault;
@@ -43,11 +43,11 @@ pub mod vault;
 pub use clock::{Clock, ManualClock, SystemClock, TimeCorrection};
 pub use error::{SecretError, StorageKind, UriError, VaultError};
 pub use otp::{Algorithm, CodeValue, Format, Generator, StepCache, TotpCode};
-pub use pin::Pin;
-pub use record::{Settings, UnlockPolicy};
 pub use secret::Secret;
 pub use token::{OtpKind, Token, TokenParams};
+pub use vault::pin::Pin;
 pub use vault::{
     CodeEntry, CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, ProtectorError,
     TokenInfo, UnlockInfo, Vault, VaultStatus,
 };
+pub use vault::{Settings, UnlockPolicy};

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use otpvault_core::storage::SCHEMA_VERSION;
+use otpvault_core::test_support::SCHEMA_VERSION;
 use otpvault_core::{OtpKind, UnlockPolicy, Vault, VaultError};
 
 const V1_SNAPSHOT: &str = include_str!("snapshots/vault-v1.sql");

@@ -425,14 +425,14 @@ fn production_builds_refuse_a_weak_kdf() {
 
 /// A stand-in for the Android Keystore / Secure Enclave: AES-GCM under a key of its own.
 struct TestProtector {
-    key: otpvault_core::crypto::Key,
+    key: [u8; 32],
     fail: bool,
 }
 
 impl TestProtector {
     fn new() -> Self {
         Self {
-            key: otpvault_core::crypto::Key::generate().unwrap(),
+            key: otpvault_core::test_support::random_key(),
             fail: false,
         }
     }
@@ -440,9 +440,9 @@ impl TestProtector {
 
 impl KeyProtector for TestProtector {
     fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorError> {
-        otpvault_core::crypto::seal(&self.key, b"device", &data).map_err(|_| ProtectorError {
-            reason: "seal".into(),
-        })
+        Ok(otpvault_core::test_support::seal(
+            &self.key, b"device", &data,
+        ))
     }
 
     fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorError> {
@@ -451,11 +451,9 @@ impl KeyProtector for TestProtector {
                 reason: "keystore unavailable".into(),
             });
         }
-        otpvault_core::crypto::open(&self.key, b"device", &data)
-            .map(|plain| plain.to_vec())
-            .map_err(|_| ProtectorError {
-                reason: "key invalidated".into(),
-            })
+        otpvault_core::test_support::open(&self.key, b"device", &data).ok_or(ProtectorError {
+            reason: "key invalidated".into(),
+        })
     }
 }
 
@@ -487,7 +485,7 @@ fn device_key_protector_is_required_once_used() {
     );
     let mut failing = open_options(&clock);
     failing.protector = Some(Arc::new(TestProtector {
-        key: otpvault_core::crypto::Key::generate().unwrap(),
+        key: otpvault_core::test_support::random_key(),
         fail: true,
     }));
     let vault = Vault::open(&path, failing).unwrap();

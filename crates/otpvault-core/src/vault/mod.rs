@@ -17,7 +17,7 @@
 //! takes `pin: Option<&Pin>` accepts the PIN in any policy; `None` uses the open session.
 //!
 //! ## Wrong PINs
-//! See [`crate::throttle`]: the attempt is counted durably before the KDF runs; during a delay an
+//! See [`throttle`]: the attempt is counted durably before the KDF runs; during a delay an
 //! attempt is refused at once. Optionally the keys are erased after 10 consecutive failures.
 //!
 //! ## Threads and foreign code
@@ -30,17 +30,27 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 use zeroize::Zeroizing;
 
-use crate::clock::{Clock, SystemClock, TimeCorrection};
-use crate::crypto::{self, KDF_TARGET_MILLIS, Key, MIN_PBKDF2_ITERATIONS, SALT_LEN};
+use crate::clock::{Clock, SystemClock};
 use crate::error::VaultError;
-use crate::otp::{Algorithm, Generator, StepCache, TotpCode};
-use crate::pin::Pin;
-use crate::record::{self, Settings, UnlockPolicy};
+use crate::otp::{Algorithm, TotpCode};
 use crate::secret::Secret;
-use crate::storage::{self, FORMAT_VERSION, SlotRow, TokenRow};
-use crate::throttle;
 use crate::token::{OtpKind, Token, TokenParams};
 use crate::uri;
+
+pub(crate) mod crypto;
+mod keyslot;
+pub mod pin;
+pub(crate) mod record;
+mod session;
+pub(crate) mod storage;
+pub mod throttle;
+
+use crypto::{KDF_TARGET_MILLIS, MIN_PBKDF2_ITERATIONS, VaultKey};
+use keyslot::{new_pin_slot, protector_error, slot_aad};
+use pin::Pin;
+pub use record::{Settings, UnlockPolicy};
+use session::{Load, Loaded, Session, settings_aad};
+use storage::SlotRow;
 
 /// Consecutive wrong PINs after which the keys are erased, when that option is on.
 pub const WIPE_AFTER_FAILURES: u32 = 10;
@@ -210,60 +220,6 @@ pub struct VaultStatus {
     pub damaged_tokens: Vec<i64>,
 }
 
-struct Loaded {
-    id: i64,
-    token: Token,
-    generator: Generator,
-    cache: Option<StepCache>,
-}
-
-impl Loaded {
-    fn new(id: i64, token: Token) -> Self {
-        Self {
-            id,
-            generator: token.generator(),
-            token,
-            cache: None,
-        }
-    }
-
-    /// The TOTP code at (already corrected) `unix`, through the step cache; `None` for HOTP.
-    fn code_at(&mut self, unix: u64) -> Option<TotpCode> {
-        let period = self.token.period()?;
-        Some(self.generator.totp_cached(unix, period, &mut self.cache))
-    }
-
-    fn info(&self) -> TokenInfo {
-        TokenInfo {
-            id: self.id,
-            issuer: self.token.issuer().to_owned(),
-            account: self.token.account().to_owned(),
-            kind: self.token.kind(),
-            algorithm: self.token.algorithm(),
-            digits: self.token.digits(),
-            weak_secret: self.token.secret().is_weak(),
-        }
-    }
-}
-
-/// What a one-shot session decrypts.
-#[derive(Debug, Clone, Copy)]
-enum Load {
-    All,
-    One(i64),
-    Nothing,
-}
-
-/// Decrypted state: the vault key, the settings and the tokens. Wiped on drop.
-struct Session {
-    key: Key,
-    vault_id: [u8; 16],
-    settings: Settings,
-    unlocked_at_ms: u64,
-    tokens: Vec<Loaded>,
-    damaged: Vec<i64>,
-}
-
 struct Inner {
     conn: Connection,
     vault_id: [u8; 16],
@@ -293,264 +249,11 @@ impl std::fmt::Debug for Vault {
     }
 }
 
-fn slot_aad(vault_id: &[u8; 16], slot: &SlotRow) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(64 + slot.salt.len());
-    aad.extend_from_slice(b"otpvault.slot.v1");
-    aad.extend_from_slice(vault_id);
-    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
-    aad.extend_from_slice(&slot.id.to_be_bytes());
-    aad.extend_from_slice(&slot.salt);
-    aad.extend_from_slice(&slot.iterations.to_be_bytes());
-    aad.push(u8::from(slot.device_bound));
-    aad
-}
-
-fn settings_aad(vault_id: &[u8; 16]) -> Vec<u8> {
-    let mut aad = b"otpvault.settings.v1".to_vec();
-    aad.extend_from_slice(vault_id);
-    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
-    aad
-}
-
-fn token_aad(vault_id: &[u8; 16], id: i64) -> Vec<u8> {
-    let mut aad = b"otpvault.token.v1".to_vec();
-    aad.extend_from_slice(vault_id);
-    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
-    aad.extend_from_slice(&id.to_be_bytes());
-    aad
-}
-
-/// A PIN slot holding `key`: a fresh salt, PBKDF2 at `iterations`, the key sealed under the PIN
-/// key, then wrapped once more by the device key when there is one.
-fn new_pin_slot(
-    vault_id: &[u8; 16],
-    pin: &Pin,
-    key: &Key,
-    iterations: u32,
-    min_iterations: u32,
-    protector: Option<&Arc<dyn KeyProtector>>,
-) -> Result<SlotRow, VaultError> {
-    let mut salt = vec![0u8; SALT_LEN];
-    crypto::fill_random(&mut salt)?;
-    let pin_key = crypto::derive_pin_key(pin.as_bytes(), &salt, iterations, min_iterations)?;
-    let mut slot = SlotRow {
-        id: 1,
-        salt,
-        iterations,
-        device_bound: protector.is_some(),
-        wrapped_key: Vec::new(),
-    };
-    let sealed = crypto::seal(&pin_key, &slot_aad(vault_id, &slot), key.as_bytes())?;
-    slot.wrapped_key = match protector {
-        Some(protector) => protector.wrap(sealed).map_err(protector_error)?,
-        None => sealed,
-    };
-    Ok(slot)
-}
-
-fn protector_error(err: ProtectorError) -> VaultError {
-    VaultError::DeviceKey { reason: err.reason }
-}
-
 fn remove_vault_files(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(name));
-    }
-}
-
-impl Session {
-    fn load(
-        conn: &Connection,
-        key: Key,
-        vault_id: [u8; 16],
-        load: Load,
-        now_ms: u64,
-    ) -> Result<Self, VaultError> {
-        let header = storage::read_header(conn)?;
-        let settings_plain = crypto::open(&key, &settings_aad(&vault_id), &header.settings)
-            .map_err(|_| VaultError::Corrupted { what: "settings" })?;
-        let settings = Settings::decode(&settings_plain)?;
-        let mut session = Session {
-            key,
-            vault_id,
-            settings,
-            unlocked_at_ms: now_ms,
-            tokens: Vec::new(),
-            damaged: Vec::new(),
-        };
-        session.load_tokens(conn, load)?;
-        Ok(session)
-    }
-
-    /// Decrypts the token rows `load` names; rows that fail authentication are listed as damaged.
-    fn load_tokens(&mut self, conn: &Connection, load: Load) -> Result<(), VaultError> {
-        let rows = match load {
-            Load::All => storage::read_tokens(conn, None)?,
-            Load::One(id) => storage::read_tokens(conn, Some(id))?,
-            Load::Nothing => Vec::new(),
-        };
-        for row in rows {
-            let token = crypto::open(&self.key, &token_aad(&self.vault_id, row.id), &row.sealed)
-                .map_err(|_| VaultError::Corrupted { what: "token" })
-                .and_then(|plain| record::decode_token(&plain));
-            match token {
-                Ok(token) => self.tokens.push(Loaded::new(row.id, token)),
-                Err(_) => self.damaged.push(row.id),
-            }
-        }
-        Ok(())
-    }
-
-    fn find(&mut self, id: i64) -> Result<&mut Loaded, VaultError> {
-        if self.damaged.contains(&id) {
-            return Err(VaultError::Corrupted { what: "token" });
-        }
-        self.tokens
-            .iter_mut()
-            .find(|t| t.id == id)
-            .ok_or(VaultError::NotFound)
-    }
-
-    fn seal_token(&self, id: i64, token: &Token) -> Result<Vec<u8>, VaultError> {
-        crypto::seal(
-            &self.key,
-            &token_aad(&self.vault_id, id),
-            &record::encode_token(token),
-        )
-    }
-
-    fn corrected(&self, unix: u64) -> u64 {
-        TimeCorrection {
-            offset_seconds: self.settings.time_offset,
-        }
-        .apply(unix)
-    }
-
-    fn expired(&self, now_ms: u64) -> bool {
-        match self.settings.policy.session_millis() {
-            None => true,
-            Some(length) => {
-                now_ms < self.unlocked_at_ms || now_ms >= self.unlocked_at_ms.saturating_add(length)
-            }
-        }
-    }
-
-    fn code(&mut self, id: i64, unix: u64) -> Result<TotpCode, VaultError> {
-        let unix = self.corrected(unix);
-        let loaded = self.find(id)?;
-        let period = loaded.token.period().ok_or(VaultError::NotTimeBased)?;
-        Ok(loaded
-            .generator
-            .totp_cached(unix, period, &mut loaded.cache))
-    }
-
-    fn codes(&mut self, unix: u64) -> Vec<CodeEntry> {
-        let unix = self.corrected(unix);
-        self.tokens
-            .iter_mut()
-            .filter_map(|t| {
-                Some(CodeEntry {
-                    id: t.id,
-                    code: t.code_at(unix)?,
-                })
-            })
-            .collect()
-    }
-
-    fn entries(&mut self, unix: u64) -> Vec<Entry> {
-        let unix = self.corrected(unix);
-        self.tokens
-            .iter_mut()
-            .map(|t| Entry {
-                code: t.code_at(unix),
-                info: t.info(),
-            })
-            .collect()
-    }
-
-    fn next_hotp(&mut self, conn: &Connection, id: i64) -> Result<HotpCode, VaultError> {
-        let loaded = self.find(id)?;
-        let OtpKind::Hotp { counter } = loaded.token.kind() else {
-            return Err(VaultError::NotCounterBased);
-        };
-        let next = counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
-        let mut updated = loaded.token.clone();
-        updated.set_counter(next);
-        let value = loaded.generator.at_counter(counter);
-        let sealed = self.seal_token(id, &updated)?;
-        // Stored (durably) before the code is returned: a code is never shown twice.
-        storage::update_token(conn, id, &sealed)?;
-        self.find(id)?.token = updated;
-        Ok(HotpCode { value, counter })
-    }
-
-    fn add(&mut self, conn: &mut Connection, token: Token) -> Result<TokenInfo, VaultError> {
-        let tx = conn.transaction()?;
-        let (id, position) = storage::next_token_slot(&tx)?;
-        let sealed = self.seal_token(id, &token)?;
-        storage::insert_token(
-            &tx,
-            &TokenRow {
-                id,
-                position,
-                sealed,
-            },
-        )?;
-        tx.commit()?;
-        let loaded = Loaded::new(id, token);
-        let info = loaded.info();
-        self.tokens.push(loaded);
-        Ok(info)
-    }
-
-    fn rename(
-        &mut self,
-        conn: &Connection,
-        id: i64,
-        issuer: &str,
-        account: &str,
-    ) -> Result<TokenInfo, VaultError> {
-        let mut updated = self.find(id)?.token.clone();
-        updated.rename(issuer, account)?;
-        let sealed = self.seal_token(id, &updated)?;
-        storage::update_token(conn, id, &sealed)?;
-        let loaded = self.find(id)?;
-        loaded.token = updated;
-        Ok(loaded.info())
-    }
-
-    fn remove(&mut self, conn: &Connection, id: i64) -> Result<(), VaultError> {
-        storage::delete_token(conn, id)?;
-        self.tokens.retain(|t| t.id != id);
-        self.damaged.retain(|d| *d != id);
-        Ok(())
-    }
-
-    fn reorder(&mut self, conn: &mut Connection, ids: &[i64]) -> Result<(), VaultError> {
-        let mut wanted = ids.to_vec();
-        wanted.sort_unstable();
-        let mut present: Vec<i64> = self.tokens.iter().map(|t| t.id).collect();
-        present.sort_unstable();
-        if wanted != present {
-            return Err(VaultError::NotFound);
-        }
-        let tx = conn.transaction()?;
-        for (position, id) in ids.iter().enumerate() {
-            storage::set_position(&tx, *id, position as i64)?;
-        }
-        tx.commit()?;
-        self.tokens
-            .sort_by_key(|t| ids.iter().position(|id| *id == t.id).unwrap_or(usize::MAX));
-        Ok(())
-    }
-
-    fn save_settings(&mut self, conn: &Connection, settings: Settings) -> Result<(), VaultError> {
-        let sealed = crypto::seal(&self.key, &settings_aad(&self.vault_id), &settings.encode())?;
-        storage::set_settings(conn, &sealed)?;
-        self.settings = settings;
-        Ok(())
     }
 }
 
@@ -567,7 +270,7 @@ impl Vault {
         }
         let mut vault_id = [0u8; 16];
         crypto::fill_random(&mut vault_id)?;
-        let dek = Key::generate()?;
+        let dek = VaultKey::generate()?;
         let slot = new_pin_slot(
             &vault_id,
             &pin,
@@ -580,7 +283,8 @@ impl Vault {
             policy: options.policy,
             time_offset: 0,
         };
-        let sealed_settings = crypto::seal(&dek, &settings_aad(&vault_id), &settings.encode())?;
+        let sealed_settings =
+            crypto::seal(dek.as_bytes(), &settings_aad(&vault_id), &settings.encode())?;
 
         let mut conn = storage::create(path).inspect_err(|err| {
             if *err != VaultError::AlreadyExists {
@@ -688,7 +392,7 @@ impl Vault {
 
     /// Checks the PIN against the PIN slot (throttled, counted first) and returns the vault key
     /// with the slot it was checked against.
-    fn verify_pin(&self, pin: &Pin) -> Result<(Key, SlotRow), VaultError> {
+    fn verify_pin(&self, pin: &Pin) -> Result<(VaultKey, SlotRow), VaultError> {
         let now = self.clock.monotonic_millis();
         let (slot, vault_id) = {
             let mut inner = self.lock_inner();
@@ -724,9 +428,9 @@ impl Vault {
             slot.iterations,
             self.min_iterations,
         )?;
-        match crypto::open(&pin_key, &slot_aad(&vault_id, &slot), &sealed) {
+        match crypto::open(pin_key.as_bytes(), &slot_aad(&vault_id, &slot), &sealed) {
             Ok(plain) => {
-                let key = Key::from_slice(&plain)?;
+                let key = VaultKey::from_slice(&plain)?;
                 let mut inner = self.lock_inner();
                 storage::set_failures(&inner.conn, 0)?;
                 inner.failures = 0;
@@ -1020,6 +724,7 @@ impl Vault {
 
 #[cfg(test)]
 mod tests {
+    use super::session::token_aad;
     use super::*;
 
     #[test]

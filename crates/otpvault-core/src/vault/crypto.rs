@@ -1,7 +1,8 @@
 //! Cryptographic building blocks of the vault: random bytes, AES-256-GCM sealing, the PIN KDF.
 //!
 //! - Randomness comes only from the operating system's CSPRNG (`getrandom`).
-//! - [`Key`] is a 256-bit key in memory that zeroizes on drop and never prints.
+//! - [`VaultKey`] (the random key that seals the rows) and [`PinKey`] (derived from the PIN, seals
+//!   only the PIN slot) are distinct types; both zeroize on drop and never print.
 //! - [`seal`]/[`open`] produce and read `nonce (12) ‖ ciphertext ‖ tag (16)` with a fresh random
 //!   96-bit nonce per message. Plaintext is written into an exactly pre-sized buffer and decrypted
 //!   into a zeroizing one, so no reallocation leaves a copy of a secret behind.
@@ -24,7 +25,7 @@ pub const TAG_LEN: usize = 16;
 /// PBKDF2 salt size in bytes (128 bits).
 pub const SALT_LEN: usize = 16;
 /// The smallest PBKDF2-HMAC-SHA256 iteration count accepted (OWASP's 2023 figure). Only a build
-/// with the `insecure-test-kdf` feature can lower it, per vault, for tests that run thousands of
+/// with the `test-support` feature can lower it, per vault, for tests that run thousands of
 /// unlocks; no binding enables that feature.
 pub const MIN_PBKDF2_ITERATIONS: u32 = 600_000;
 /// The largest iteration count accepted (a flipped bit must not turn an unlock into an hour).
@@ -32,14 +33,42 @@ pub const MAX_PBKDF2_ITERATIONS: u32 = 100_000_000;
 /// The time the calibrated KDF aims for on the creating device.
 pub const KDF_TARGET_MILLIS: u64 = 500;
 
-/// A 256-bit key. Zeroized on drop; `Debug` prints nothing of it.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct Key([u8; 32]);
+/// Defines a 256-bit key type for one role. Zeroized on drop; `Debug` prints nothing of it.
+/// Distinct types keep a PIN-derived key from ever sealing a token, and the vault key from ever
+/// being mistaken for a slot key.
+macro_rules! key_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Zeroize, ZeroizeOnDrop)]
+        pub(crate) struct $name([u8; 32]);
 
-impl Key {
+        impl $name {
+            pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    };
+}
+
+key_type!(
+    /// The vault key (DEK): random, seals the settings, the manifest and every token row.
+    VaultKey
+);
+key_type!(
+    /// A key derived from the PIN with PBKDF2: it only ever seals or opens a PIN slot.
+    PinKey
+);
+
+impl VaultKey {
     /// A fresh random key from the OS CSPRNG.
-    pub fn generate() -> Result<Self, VaultError> {
-        let mut key = Key([0u8; 32]);
+    pub(crate) fn generate() -> Result<Self, VaultError> {
+        let mut key = VaultKey([0u8; 32]);
         fill_random(&mut key.0)?;
         Ok(key)
     }
@@ -49,31 +78,21 @@ impl Key {
         let array: [u8; 32] = bytes
             .try_into()
             .map_err(|_| VaultError::Corrupted { what: "key length" })?;
-        Ok(Key(array))
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Key(<redacted>)")
+        Ok(VaultKey(array))
     }
 }
 
 /// Fills `out` from the operating system's CSPRNG.
-pub fn fill_random(out: &mut [u8]) -> Result<(), VaultError> {
+pub(crate) fn fill_random(out: &mut [u8]) -> Result<(), VaultError> {
     getrandom::fill(out).map_err(|_| VaultError::Rng)
 }
 
-fn cipher(key: &Key) -> Aes256Gcm {
-    Aes256Gcm::new(key.as_bytes().into())
+fn cipher(key: &[u8; 32]) -> Aes256Gcm {
+    Aes256Gcm::new(key.into())
 }
 
 /// Encrypts `plaintext` with associated data `aad`: `nonce ‖ ciphertext ‖ tag`.
-pub fn seal(key: &Key, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+pub(crate) fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
     let mut nonce = [0u8; NONCE_LEN];
     fill_random(&mut nonce)?;
     let mut blob = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
@@ -89,7 +108,11 @@ pub fn seal(key: &Key, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultErr
 }
 
 /// Decrypts a [`seal`]ed blob; any change to it, to the key or to `aad` is an authentication error.
-pub fn open(key: &Key, aad: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, AuthError> {
+pub(crate) fn open(
+    key: &[u8; 32],
+    aad: &[u8],
+    blob: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, AuthError> {
     if blob.len() < NONCE_LEN + TAG_LEN {
         return Err(AuthError);
     }
@@ -114,20 +137,20 @@ pub fn open(key: &Key, aad: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, Au
 pub struct AuthError;
 
 /// PBKDF2-HMAC-SHA256(pin, salt, iterations) → 256-bit key; `minimum` is the accepted floor.
-pub fn derive_pin_key(
+pub(crate) fn derive_pin_key(
     pin: &[u8],
     salt: &[u8],
     iterations: u32,
     minimum: u32,
-) -> Result<Key, VaultError> {
+) -> Result<PinKey, VaultError> {
     check_iterations(iterations, minimum)?;
-    let mut key = Key([0u8; 32]);
+    let mut key = PinKey([0u8; 32]);
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pin, salt, iterations, &mut key.0);
     Ok(key)
 }
 
 /// Refuses iteration counts below `minimum` or above [`MAX_PBKDF2_ITERATIONS`].
-pub fn check_iterations(iterations: u32, minimum: u32) -> Result<(), VaultError> {
+pub(crate) fn check_iterations(iterations: u32, minimum: u32) -> Result<(), VaultError> {
     if iterations < minimum {
         return Err(VaultError::KdfTooWeak {
             iterations,
@@ -162,13 +185,13 @@ mod tests {
 
     #[test]
     fn seal_open_round_trip_and_authentication() {
-        let key = Key::generate().unwrap();
+        let key = *VaultKey::generate().unwrap().as_bytes();
         let blob = seal(&key, b"aad", b"hello").unwrap();
         assert_eq!(blob.len(), NONCE_LEN + 5 + TAG_LEN);
         assert_eq!(open(&key, b"aad", &blob).unwrap().as_slice(), b"hello");
         assert_eq!(open(&key, b"other", &blob), Err(AuthError));
         assert_eq!(
-            open(&Key::generate().unwrap(), b"aad", &blob),
+            open(VaultKey::generate().unwrap().as_bytes(), b"aad", &blob),
             Err(AuthError)
         );
         for i in 0..blob.len() {
@@ -210,6 +233,9 @@ mod tests {
             derive_pin_key(b"13579", &[0u8; SALT_LEN], 1_000, min),
             Err(VaultError::KdfTooWeak { .. })
         ));
-        assert_eq!(format!("{:?}", Key::generate().unwrap()), "Key(<redacted>)");
+        assert_eq!(
+            format!("{:?}", VaultKey::generate().unwrap()),
+            "VaultKey(<redacted>)"
+        );
     }
 }

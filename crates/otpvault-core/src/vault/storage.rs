@@ -407,7 +407,7 @@ pub fn read_tokens(conn: &Connection, only: Option<i64>) -> Result<Vec<TokenRow>
     Ok(rows)
 }
 
-/// Reserves a row id and position for a new token (the blob is written by [`update_token`]).
+/// Reserves a row id and position for a new token (the row is written by [`insert_token`]).
 pub fn next_token_slot(tx: &Transaction<'_>) -> Result<(i64, i64), VaultError> {
     let (id, position): (i64, i64) = tx.query_row(
         "SELECT coalesce(max(id), 0) + 1, coalesce(max(position), -1) + 1 FROM tokens",

@@ -1,0 +1,29 @@
+//! Hooks for the crate's own tests and benchmarks (feature `test-support`, never enabled by a
+//! binding or the CLI): the storage and crypto internals that integration tests attack.
+
+pub use crate::vault::crypto::{MIN_PBKDF2_ITERATIONS, calibrate_iterations};
+pub use crate::vault::storage::{MIGRATIONS, SCHEMA_VERSION};
+
+/// Runs PBKDF2 exactly as a PIN slot does (for the KDF benchmark); returns the first key byte.
+pub fn derive_pin_key(pin: &[u8], salt: &[u8], iterations: u32) -> u8 {
+    crate::vault::crypto::derive_pin_key(pin, salt, iterations, 1).map_or(0, |k| k.as_bytes()[0])
+}
+
+/// AES-256-GCM as the vault seals its rows (for test device-key protectors).
+pub fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    crate::vault::crypto::seal(key, aad, plaintext).unwrap_or_default()
+}
+
+/// Opens what [`seal`] produced; `None` on any authentication failure.
+pub fn open(key: &[u8; 32], aad: &[u8], blob: &[u8]) -> Option<Vec<u8>> {
+    crate::vault::crypto::open(key, aad, blob)
+        .ok()
+        .map(|plain| plain.to_vec())
+}
+
+/// 32 random bytes from the OS CSPRNG.
+pub fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    let _ = crate::vault::crypto::fill_random(&mut key);
+    key
+}

@@ -1,0 +1,58 @@
+//! Key slots: the ways to unwrap the vault key. Today one kind, the PIN slot: the vault key
+//! sealed under PBKDF2(PIN), optionally wrapped once more by a device key ([`KeyProtector`]).
+
+use std::sync::Arc;
+
+use super::crypto::{self, SALT_LEN, VaultKey};
+use super::pin::Pin;
+use super::storage::{FORMAT_VERSION, SlotRow};
+use super::{KeyProtector, ProtectorError};
+use crate::error::VaultError;
+
+pub(super) fn slot_aad(vault_id: &[u8; 16], slot: &SlotRow) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(64 + slot.salt.len());
+    aad.extend_from_slice(b"otpvault.slot.v1");
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    aad.extend_from_slice(&slot.id.to_be_bytes());
+    aad.extend_from_slice(&slot.salt);
+    aad.extend_from_slice(&slot.iterations.to_be_bytes());
+    aad.push(u8::from(slot.device_bound));
+    aad
+}
+
+/// A PIN slot holding `key`: a fresh salt, PBKDF2 at `iterations`, the key sealed under the PIN
+/// key, then wrapped once more by the device key when there is one.
+pub(super) fn new_pin_slot(
+    vault_id: &[u8; 16],
+    pin: &Pin,
+    key: &VaultKey,
+    iterations: u32,
+    min_iterations: u32,
+    protector: Option<&Arc<dyn KeyProtector>>,
+) -> Result<SlotRow, VaultError> {
+    let mut salt = vec![0u8; SALT_LEN];
+    crypto::fill_random(&mut salt)?;
+    let pin_key = crypto::derive_pin_key(pin.as_bytes(), &salt, iterations, min_iterations)?;
+    let mut slot = SlotRow {
+        id: 1,
+        salt,
+        iterations,
+        device_bound: protector.is_some(),
+        wrapped_key: Vec::new(),
+    };
+    let sealed = crypto::seal(
+        pin_key.as_bytes(),
+        &slot_aad(vault_id, &slot),
+        key.as_bytes(),
+    )?;
+    slot.wrapped_key = match protector {
+        Some(protector) => protector.wrap(sealed).map_err(protector_error)?,
+        None => sealed,
+    };
+    Ok(slot)
+}
+
+pub(super) fn protector_error(err: ProtectorError) -> VaultError {
+    VaultError::DeviceKey { reason: err.reason }
+}
