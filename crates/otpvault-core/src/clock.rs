@@ -2,33 +2,48 @@
 //!
 //! Codes are always computed for an explicit Unix time; the [`Clock`] trait supplies it, so apps
 //! and tests can inject their own. Timeouts (the 5/10-minute unlock session, PIN delays) run on the
-//! clock's **monotonic** milliseconds, so moving the wall clock never extends a session or shortens
-//! a delay. A [`TimeCorrection`] is the offset, in seconds, added to the wall clock for devices
+//! clock's **monotonic** milliseconds, so moving the wall clock never shortens a delay; a session
+//! also ends when the wall clock says its time is up (moving it back never extends one).
+//!
+//! The monotonic clock must count from boot and keep counting while the device sleeps, and every
+//! process must read the same one: Linux/Android `CLOCK_BOOTTIME` (Android's
+//! `SystemClock.elapsedRealtime()`), Apple's `CLOCK_MONOTONIC` (`mach_continuous_time`; *not*
+//! `ProcessInfo.systemUptime` or `CLOCK_UPTIME_RAW`, which stop during sleep). [`SystemClock`]
+//! reads exactly those. A clock that stops during sleep would let a 5-minute session last hours;
+//! one private to a process would let every new process start the PIN delay over. A [`TimeCorrection`] is the offset, in seconds, added to the wall clock for devices
 //! whose clock is wrong (see [`crate::otp::Generator::estimate_offset`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+use std::time::Instant;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of wall and monotonic time.
 pub trait Clock: Send + Sync {
     /// Seconds since the Unix epoch according to the device's wall clock.
     fn wall_seconds(&self) -> u64;
-    /// Milliseconds from an arbitrary origin that never goes backwards and ignores wall-clock
-    /// changes (Android's `elapsedRealtime`, iOS's `ProcessInfo.systemUptime`).
+    /// Milliseconds since boot, counting sleep, the same in every process of the device; never
+    /// goes backwards and ignores wall-clock changes (Android's `SystemClock.elapsedRealtime()`,
+    /// Apple's `clock_gettime_nsec_np(CLOCK_MONOTONIC) / 1_000_000`, Linux `CLOCK_BOOTTIME`).
     fn monotonic_millis(&self) -> u64;
 }
 
-/// The operating system's clocks.
+/// The operating system's clocks: the wall clock, and the boot-time clock that counts sleep
+/// (`CLOCK_BOOTTIME` on Linux and Android, `CLOCK_MONOTONIC` on Apple platforms, where it counts
+/// sleep too). On other systems the monotonic clock falls back to [`Instant`], which may stop
+/// during sleep and starts from zero in every process.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
     origin: Instant,
 }
 
 impl SystemClock {
-    /// A system clock whose monotonic origin is now.
+    /// The system clock.
     pub fn new() -> Self {
         Self {
+            #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
             origin: Instant::now(),
         }
     }
@@ -47,6 +62,19 @@ impl Clock for SystemClock {
             .map_or(0, |d| d.as_secs())
     }
 
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    fn monotonic_millis(&self) -> u64 {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let id = rustix::time::ClockId::Boottime;
+        #[cfg(target_vendor = "apple")]
+        let id = rustix::time::ClockId::Monotonic;
+        let now = rustix::time::clock_gettime(id);
+        let seconds = u64::try_from(now.tv_sec).unwrap_or(0);
+        let millis = u64::try_from(now.tv_nsec / 1_000_000).unwrap_or(0);
+        seconds.saturating_mul(1000).saturating_add(millis)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
     fn monotonic_millis(&self) -> u64 {
         u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
@@ -154,5 +182,23 @@ mod tests {
         assert!(clock.wall_seconds() > 1_577_836_800);
         let a = clock.monotonic_millis();
         assert!(clock.monotonic_millis() >= a);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn system_monotonic_clock_is_the_boot_clock_shared_by_processes() {
+        // /proc/uptime is seconds since boot including sleep: CLOCK_BOOTTIME's own source.
+        let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let ours = SystemClock::new().monotonic_millis() as f64 / 1000.0;
+        assert!((ours - uptime).abs() < 5.0, "{ours} vs {uptime}");
+        // Two clock objects (two processes' worth) agree: there is no per-object origin.
+        let (a, b) = (SystemClock::new(), SystemClock::new());
+        assert!(b.monotonic_millis().abs_diff(a.monotonic_millis()) < 1000);
     }
 }

@@ -111,21 +111,22 @@ fn v1_snapshot_upgrades_to_the_current_schema_with_its_data() {
 }
 
 #[test]
-fn a_failing_migration_rolls_back_and_leaves_the_file_at_its_version() {
+fn a_planted_table_is_refused_before_any_migration_runs() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("v1.db");
     load_snapshot(&old, V1_SNAPSHOT);
-    // Something in the way of migration 2 (its index name is taken): it must fail as a whole.
+    // Something in the way of migration 2 (its index name is taken): the file is tampered with,
+    // and it is refused before migration 2 (or anything else) writes to it.
     rusqlite::Connection::open(&old)
         .unwrap()
         .execute_batch("CREATE TABLE tokens_by_position (x);")
         .unwrap();
     let err = Vault::open(&old, open_options(&clock())).unwrap_err();
-    assert!(matches!(err, VaultError::Storage { .. }), "{err:?}");
+    assert!(matches!(err, VaultError::Corrupted { .. }), "{err:?}");
     assert_eq!(user_version(&old), 1);
     let columns = table_columns(&old, "vault");
     assert!(
         !columns.iter().any(|c| c.0 == "wipe_after_failures"),
-        "the ALTER TABLE was rolled back"
+        "no migration ran"
     );
 }

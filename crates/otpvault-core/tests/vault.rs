@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use common::*;
 use otpvault_core::{
-    Algorithm, KeyProtector, OtpKind, ProtectorError, StorageKind, TokenParams, UnlockPolicy,
-    Vault, VaultError,
+    Algorithm, KeyProtector, ManualClock, OtpKind, ProtectorError, StorageKind, TokenParams,
+    UnlockPolicy, Vault, VaultError,
 };
 
 const RFC_URI: &str = "otpauth://totp/ACME%20Co:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME%20Co&digits=8";
@@ -280,11 +280,12 @@ fn full_throttling_schedule_on_the_monotonic_clock() {
 }
 
 #[test]
-fn failures_and_delays_survive_a_restart_and_the_delay_starts_over() {
+fn delays_continue_across_instances_and_restart_in_full_only_after_a_reboot() {
     let dir = tempfile::tempdir().unwrap();
     let path = vault_path(&dir);
     let clock = clock();
     drop(create(&path, UnlockPolicy::FiveMinutes, &clock));
+    clock.advance_seconds(100);
     {
         let vault = reopen(&path, &clock);
         for _ in 0..5 {
@@ -299,15 +300,37 @@ fn failures_and_delays_survive_a_restart_and_the_delay_starts_over() {
             Err(VaultError::LockedOut { seconds_left: 10 })
         );
     }
+    // A new instance (a new process) on the same boot continues the countdown.
     let vault = reopen(&path, &clock);
     assert_eq!(vault.status().failed_attempts, 5);
+    assert_eq!(vault.status().locked_out_seconds, 10);
+    assert_eq!(
+        vault.unlock(&pin(PIN)),
+        Err(VaultError::LockedOut { seconds_left: 10 })
+    );
+    // A reboot: the boot clock starts again below the stored anchor, which cannot be told apart
+    // from tampering, so the delay starts over in full, and is then remembered from there.
+    let rebooted = ManualClock::new(T0 + 10_000);
+    let vault = reopen(&path, &rebooted);
     assert_eq!(
         vault.unlock(&pin(PIN)),
         Err(VaultError::LockedOut { seconds_left: 60 }),
         "never shorter"
     );
-    clock.advance_seconds(60);
+    rebooted.advance_seconds(30);
+    assert_eq!(
+        reopen(&path, &rebooted).unlock(&pin(PIN)),
+        Err(VaultError::LockedOut { seconds_left: 30 })
+    );
+    // The wall clock moved forward a day changes nothing.
+    rebooted.set_wall_seconds(T0 + 200_000);
+    assert_eq!(
+        vault.unlock(&pin(PIN)),
+        Err(VaultError::LockedOut { seconds_left: 30 })
+    );
+    rebooted.advance_seconds(30);
     vault.unlock(&pin(PIN)).unwrap();
+    assert_eq!(vault.status().failed_attempts, 0);
 }
 
 #[test]
@@ -787,7 +810,7 @@ fn foreign_newer_and_missing_files_are_refused_untouched() {
             &newer,
             VaultError::NewerSchema {
                 found: 99,
-                supported: 2,
+                supported: 3,
             },
         ),
     ] {

@@ -3,17 +3,20 @@
 
 use std::sync::Arc;
 
-use super::crypto::{self, SALT_LEN, VaultKey};
+use super::crypto::{self, PinKey, SALT_LEN, VaultKey};
 use super::pin::Pin;
-use super::storage::{FORMAT_VERSION, SlotRow};
+use super::storage::SlotRow;
 use super::{KeyProtector, ProtectorError};
 use crate::error::VaultError;
 
-pub(super) fn slot_aad(vault_id: &[u8; 16], slot: &SlotRow) -> Vec<u8> {
+/// The slot format bound into its associated data (unchanged since the first vault format).
+const SLOT_FORMAT: u32 = 1;
+
+fn slot_aad(vault_id: &[u8; 16], slot: &SlotRow) -> Vec<u8> {
     let mut aad = Vec::with_capacity(64 + slot.salt.len());
     aad.extend_from_slice(b"otpvault.slot.v1");
     aad.extend_from_slice(vault_id);
-    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    aad.extend_from_slice(&SLOT_FORMAT.to_be_bytes());
     aad.extend_from_slice(&slot.id.to_be_bytes());
     aad.extend_from_slice(&slot.salt);
     aad.extend_from_slice(&slot.iterations.to_be_bytes());
@@ -51,6 +54,17 @@ pub(super) fn new_pin_slot(
         None => sealed,
     };
     Ok(slot)
+}
+
+/// Opens the (already device-unwrapped) sealed vault key with the PIN key; `None` for a wrong PIN.
+pub(super) fn open_pin_slot(
+    vault_id: &[u8; 16],
+    slot: &SlotRow,
+    sealed: &[u8],
+    pin_key: &PinKey,
+) -> Option<Result<VaultKey, VaultError>> {
+    let plain = crypto::open(pin_key.as_bytes(), &slot_aad(vault_id, slot), sealed).ok()?;
+    Some(VaultKey::from_slice(&plain))
 }
 
 pub(super) fn protector_error(err: ProtectorError) -> VaultError {

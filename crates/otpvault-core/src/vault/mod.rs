@@ -46,10 +46,10 @@ pub(crate) mod storage;
 pub mod throttle;
 
 use crypto::{KDF_TARGET_MILLIS, MIN_PBKDF2_ITERATIONS, VaultKey};
-use keyslot::{new_pin_slot, protector_error, slot_aad};
+use keyslot::{new_pin_slot, protector_error};
 use pin::Pin;
 pub use record::{Settings, UnlockPolicy};
-use session::{Load, Loaded, Session, settings_aad};
+use session::{Load, RowKeys, Session};
 use storage::SlotRow;
 
 /// Consecutive wrong PINs after which the keys are erased, when that option is on.
@@ -223,12 +223,6 @@ pub struct VaultStatus {
 struct Inner {
     conn: Connection,
     vault_id: [u8; 16],
-    failures: u32,
-    wipe_after_failures: bool,
-    delay_anchor_ms: Option<u64>,
-    device_bound: bool,
-    kdf_iterations: u32,
-    erased: bool,
     session: Option<Session>,
 }
 
@@ -257,6 +251,12 @@ fn remove_vault_files(path: &Path) {
     }
 }
 
+/// A key just recovered from the PIN slot, with the slot it came from.
+struct Unlocked {
+    keys: RowKeys,
+    slot: SlotRow,
+}
+
 impl Vault {
     /// Creates a new vault at `path` (which must not exist) protected by `pin`.
     pub fn create(path: &Path, pin: &str, options: CreateOptions) -> Result<Self, VaultError> {
@@ -283,8 +283,15 @@ impl Vault {
             policy: options.policy,
             time_offset: 0,
         };
-        let sealed_settings =
-            crypto::seal(dek.as_bytes(), &settings_aad(&vault_id), &settings.encode())?;
+        let keys = RowKeys::new(dek, vault_id);
+        let sealed_settings = keys.seal_settings(&settings)?;
+        let manifest = record::Manifest {
+            generation: 0,
+            next_id: 1,
+            settings: record::nonce_of(&sealed_settings).ok_or(VaultError::Rng)?,
+            tokens: Vec::new(),
+        };
+        let sealed_manifest = keys.seal_manifest(&manifest)?;
 
         let mut conn = storage::create(path).inspect_err(|err| {
             if *err != VaultError::AlreadyExists {
@@ -297,6 +304,8 @@ impl Vault {
                 &tx,
                 &storage::Header {
                     vault_id,
+                    format: storage::FORMAT_VERSION,
+                    manifest: Some(sealed_manifest),
                     settings: sealed_settings,
                     failures: 0,
                     wipe_after_failures: options.wipe_after_failures,
@@ -323,12 +332,13 @@ impl Vault {
         )?;
         // The user has just typed the PIN: a timed policy starts its session now.
         if options.policy.session_millis().is_some() {
-            let now = vault.clock.monotonic_millis();
+            let now = vault.now();
             vault.lock_inner().session = Some(Session {
-                key: dek,
-                vault_id,
+                keys,
+                slot_salt: slot.salt,
                 settings,
-                unlocked_at_ms: now,
+                unlocked_at_ms: now.0,
+                unlocked_at_wall: now.1,
                 tokens: Vec::new(),
                 damaged: Vec::new(),
             });
@@ -336,14 +346,12 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Opens an existing vault, locked. The file is checked (and migrated) but no key is derived.
+    /// Opens an existing vault, locked. The file and its schema are checked (and migrated) but no
+    /// key is derived.
     pub fn open(path: &Path, options: OpenOptions) -> Result<Self, VaultError> {
         let conn = storage::open(path)?;
         let header = storage::read_header(&conn)?;
-        let slot = storage::read_pin_slot(&conn, &header.vault_id)?;
-        let now = options.clock.monotonic_millis();
-        // A delay in force when the app stopped starts over in full.
-        let delay_anchor_ms = (throttle::delay_after(header.failures) > 0).then_some(now);
+        storage::read_pin_slot(&conn, &header.vault_id)?;
         Ok(Vault {
             path: path.to_owned(),
             clock: options.clock,
@@ -352,12 +360,6 @@ impl Vault {
             inner: Mutex::new(Inner {
                 conn,
                 vault_id: header.vault_id,
-                failures: header.failures,
-                wipe_after_failures: header.wipe_after_failures,
-                delay_anchor_ms,
-                device_bound: slot.as_ref().is_some_and(|s| s.device_bound),
-                kdf_iterations: slot.as_ref().map_or(0, |s| s.iterations),
-                erased: slot.is_none(),
                 session: None,
             }),
         })
@@ -376,124 +378,129 @@ impl Vault {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn check_delay(inner: &mut Inner, now_ms: u64) -> Result<(), VaultError> {
-        if throttle::delay_after(inner.failures) == 0 {
-            return Ok(());
-        }
-        let anchor = *inner.delay_anchor_ms.get_or_insert(now_ms);
-        let left = throttle::remaining_millis(inner.failures, anchor, now_ms);
-        if left > 0 {
-            return Err(VaultError::LockedOut {
-                seconds_left: left.div_ceil(1000),
-            });
-        }
-        Ok(())
+    /// (monotonic ms, wall s) now.
+    fn now(&self) -> (u64, u64) {
+        (self.clock.monotonic_millis(), self.clock.wall_seconds())
     }
 
-    /// Checks the PIN against the PIN slot (throttled, counted first) and returns the vault key
-    /// with the slot it was checked against.
-    fn verify_pin(&self, pin: &Pin) -> Result<(VaultKey, SlotRow), VaultError> {
-        let now = self.clock.monotonic_millis();
-        let (slot, vault_id) = {
-            let mut inner = self.lock_inner();
-            if inner.erased {
-                return Err(VaultError::Erased);
-            }
-            inner.failures = storage::read_header(&inner.conn)?.failures;
-            Self::check_delay(&mut inner, now)?;
-            let slot =
-                storage::read_pin_slot(&inner.conn, &inner.vault_id)?.ok_or(VaultError::Erased)?;
+    /// Checks the PIN against the PIN slot and returns the vault key with the slot it opened.
+    ///
+    /// The slot is read and unwrapped by the device key first (a missing or failing device key
+    /// costs no attempt); then the attempt is claimed in one write transaction
+    /// ([`throttle::claim`]), and only then does the KDF run, outside every lock.
+    fn verify_pin(&self, pin: &Pin) -> Result<Unlocked, VaultError> {
+        // The slot can change between the read and the claim (a PIN change elsewhere): then the
+        // claim refuses without counting and the slot is read again.
+        for _ in 0..3 {
+            let (slot, vault_id) = {
+                let inner = self.lock_inner();
+                let slot = storage::read_pin_slot(&inner.conn, &inner.vault_id)?
+                    .ok_or(VaultError::Erased)?;
+                (slot, inner.vault_id)
+            };
             crypto::check_iterations(slot.iterations, self.min_iterations)?;
-            (slot, inner.vault_id)
-        };
-        let sealed = if slot.device_bound {
-            let protector = self
-                .protector
-                .as_ref()
-                .ok_or(VaultError::DeviceKeyRequired)?;
-            protector
-                .unwrap(slot.wrapped_key.clone())
-                .map_err(protector_error)?
-        } else {
-            slot.wrapped_key.clone()
-        };
-        {
+            let sealed = if slot.device_bound {
+                let protector = self
+                    .protector
+                    .as_ref()
+                    .ok_or(VaultError::DeviceKeyRequired)?;
+                Zeroizing::new(
+                    protector
+                        .unwrap(slot.wrapped_key.clone())
+                        .map_err(protector_error)?,
+                )
+            } else {
+                Zeroizing::new(slot.wrapped_key.clone())
+            };
+            let claim = {
+                let mut inner = self.lock_inner();
+                throttle::claim(
+                    &mut inner.conn,
+                    &vault_id,
+                    self.clock.monotonic_millis(),
+                    &slot,
+                )?
+            };
+            let failures = match claim {
+                throttle::Claim::Granted { failures } => failures,
+                throttle::Claim::SlotChanged => continue,
+            };
+            let pin_key = crypto::derive_pin_key(
+                pin.as_bytes(),
+                &slot.salt,
+                slot.iterations,
+                self.min_iterations,
+            )?;
             let mut inner = self.lock_inner();
-            Self::check_delay(&mut inner, now)?;
-            inner.failures = storage::increment_failures(&inner.conn)?;
-        }
-        let pin_key = crypto::derive_pin_key(
-            pin.as_bytes(),
-            &slot.salt,
-            slot.iterations,
-            self.min_iterations,
-        )?;
-        match crypto::open(pin_key.as_bytes(), &slot_aad(&vault_id, &slot), &sealed) {
-            Ok(plain) => {
-                let key = VaultKey::from_slice(&plain)?;
-                let mut inner = self.lock_inner();
-                storage::set_failures(&inner.conn, 0)?;
-                inner.failures = 0;
-                inner.delay_anchor_ms = None;
-                Ok((key, slot))
-            }
-            Err(crypto::AuthError) => {
-                let anchor = self.clock.monotonic_millis();
-                let mut inner = self.lock_inner();
-                inner.delay_anchor_ms = Some(anchor);
-                if inner.wipe_after_failures && inner.failures >= WIPE_AFTER_FAILURES {
-                    inner.session = None;
-                    storage::erase(&mut inner.conn)?;
-                    inner.erased = true;
-                    return Err(VaultError::Erased);
+            return match keyslot::open_pin_slot(&vault_id, &slot, &sealed, &pin_key) {
+                Some(key) => {
+                    let keys = RowKeys::new(key?, vault_id);
+                    throttle::succeeded(&inner.conn)?;
+                    session::upgrade_legacy(&mut inner.conn, &keys)?;
+                    Ok(Unlocked { keys, slot })
                 }
-                Err(VaultError::WrongPin {
-                    attempts_before_delay: throttle::attempts_before_delay(inner.failures),
-                })
-            }
+                None => {
+                    if failures >= WIPE_AFTER_FAILURES
+                        && storage::read_header(&inner.conn)?.wipe_after_failures
+                    {
+                        inner.session = None;
+                        storage::erase(&mut inner.conn)?;
+                        return Err(VaultError::Erased);
+                    }
+                    Err(VaultError::WrongPin {
+                        attempts_before_delay: throttle::attempts_before_delay(failures),
+                    })
+                }
+            };
         }
+        Err(VaultError::Storage {
+            kind: crate::error::StorageKind::Busy,
+        })
     }
 
     /// Runs `f` on the open session (`pin` = `None`) or on one made for this call from the PIN,
-    /// which decrypts only what `load` names.
+    /// which decrypts only what `load` names. A session that turns out stale (the PIN was changed
+    /// by another instance) is dropped.
     fn with_session<R>(
         &self,
         pin: Option<&Pin>,
         load: Load,
         f: impl FnOnce(&mut Connection, &mut Session) -> Result<R, VaultError>,
     ) -> Result<R, VaultError> {
-        let key = pin
-            .map(|pin| self.verify_pin(pin).map(|(key, _)| key))
-            .transpose()?;
-        let now = self.clock.monotonic_millis();
+        let unlocked = pin.map(|pin| self.verify_pin(pin)).transpose()?;
+        let now = self.now();
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
         if inner.session.as_ref().is_some_and(|s| s.expired(now)) {
             inner.session = None;
         }
-        match (inner.session.as_mut(), key) {
+        let result = match (inner.session.as_mut(), unlocked) {
             (Some(session), _) => f(&mut inner.conn, session),
-            (None, Some(key)) => {
-                let mut transient = Session::load(&inner.conn, key, inner.vault_id, load, now)?;
+            (None, Some(Unlocked { keys, slot })) => {
+                let mut transient = Session::load(&inner.conn, keys, slot.salt, load, now)?;
                 f(&mut inner.conn, &mut transient)
                 // `transient` (key, secrets, keyed states) is wiped here.
             }
             (None, None) => Err(VaultError::Locked),
+        };
+        if matches!(result, Err(VaultError::Locked)) {
+            inner.session = None;
         }
+        result
     }
 
     /// Checks the PIN and, under a 5/10-minute policy, opens a session until that many minutes
     /// after now. Under `EveryCode` the PIN is only checked: nothing stays unlocked.
     pub fn unlock(&self, pin: &Pin) -> Result<UnlockInfo, VaultError> {
-        let (key, _) = self.verify_pin(pin)?;
-        let now = self.clock.monotonic_millis();
+        let Unlocked { keys, slot } = self.verify_pin(pin)?;
+        let now = self.now();
         let mut inner = self.lock_inner();
         // Under EveryCode nothing is kept, so only the settings are decrypted.
-        let mut session = Session::load(&inner.conn, key, inner.vault_id, Load::Nothing, now)?;
+        let mut session = Session::load(&inner.conn, keys, slot.salt, Load::Nothing, now)?;
         let policy = session.settings.policy;
         inner.session = match policy.session_millis() {
             Some(_) => {
-                session.load_tokens(&inner.conn, Load::All)?;
+                session.load_all(&inner.conn)?;
                 Some(session)
             }
             None => None,
@@ -509,35 +516,37 @@ impl Vault {
         self.lock_inner().session = None;
     }
 
-    /// The vault's state (no PIN needed).
+    /// The vault's state (no PIN needed), read from the file: what another process did counts.
     pub fn status(&self) -> VaultStatus {
-        let now = self.clock.monotonic_millis();
+        let now = self.now();
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
         if inner.session.as_ref().is_some_and(|s| s.expired(now)) {
             inner.session = None;
         }
-        let locked_out_seconds = match Self::check_delay(inner, now) {
-            Err(VaultError::LockedOut { seconds_left }) => seconds_left,
-            _ => 0,
-        };
+        let throttle = storage::read_throttle(&inner.conn).ok();
+        let header = storage::read_header(&inner.conn).ok();
+        let slot = storage::read_pin_slot(&inner.conn, &inner.vault_id)
+            .ok()
+            .flatten();
+        let failures = throttle.map_or(0, |t| t.failures);
+        let locked_out_millis = throttle.map_or(0, |t| {
+            throttle::delay_state(t.failures, t.anchor_ms, now.0).0
+        });
         let session = inner.session.as_ref();
         VaultStatus {
             unlocked: session.is_some(),
-            session_seconds_left: session.and_then(|s| {
-                s.settings
-                    .policy
-                    .session_millis()
-                    .map(|len| (s.unlocked_at_ms + len).saturating_sub(now).div_ceil(1000))
-            }),
+            session_seconds_left: session
+                .and_then(|s| s.millis_left(now))
+                .map(|ms| ms.div_ceil(1000)),
             policy: session.map(|s| s.settings.policy),
-            failed_attempts: inner.failures,
-            attempts_before_delay: throttle::attempts_before_delay(inner.failures),
-            locked_out_seconds,
-            device_bound: inner.device_bound,
-            kdf_iterations: inner.kdf_iterations,
-            wipe_after_failures: inner.wipe_after_failures,
-            erased: inner.erased,
+            failed_attempts: failures,
+            attempts_before_delay: throttle::attempts_before_delay(failures),
+            locked_out_seconds: locked_out_millis.div_ceil(1000),
+            device_bound: slot.as_ref().is_some_and(|s| s.device_bound),
+            kdf_iterations: slot.as_ref().map_or(0, |s| s.iterations),
+            wipe_after_failures: header.is_some_and(|h| h.wipe_after_failures),
+            erased: slot.is_none(),
             damaged_tokens: session.map(|s| s.damaged.clone()).unwrap_or_default(),
         }
     }
@@ -545,7 +554,7 @@ impl Vault {
     /// The tokens in display order.
     pub fn list(&self, pin: Option<&Pin>) -> Result<Vec<TokenInfo>, VaultError> {
         self.with_session(pin, Load::All, |_, s| {
-            Ok(s.tokens.iter().map(Loaded::info).collect())
+            Ok(s.tokens.iter().map(|t| t.info()).collect())
         })
     }
 
@@ -612,15 +621,10 @@ impl Vault {
         })
     }
 
-    /// Removes a token (its row is overwritten on disk).
+    /// Removes a token (also a damaged one). Its row is overwritten on disk and the `-wal` file is
+    /// checkpointed, so its sealed bytes do not stay behind in either file.
     pub fn remove(&self, pin: Option<&Pin>, id: i64) -> Result<(), VaultError> {
-        self.with_session(pin, Load::One(id), |conn, s| {
-            // A damaged row may be removed too: that is how a user gets rid of it.
-            if !s.damaged.contains(&id) {
-                s.find(id)?;
-            }
-            s.remove(conn, id)
-        })
+        self.with_session(pin, Load::Nothing, |conn, s| s.remove(conn, id))
     }
 
     /// Sets the display order: `ids` must be every token id exactly once.
@@ -663,16 +667,20 @@ impl Vault {
     /// Turns the erase-after-10-failures option on or off (the PIN is required).
     pub fn set_wipe_after_failures(&self, pin: &Pin, on: bool) -> Result<(), VaultError> {
         self.verify_pin(pin)?;
-        let mut inner = self.lock_inner();
-        storage::set_wipe_after_failures(&inner.conn, on)?;
-        inner.wipe_after_failures = on;
-        Ok(())
+        storage::set_wipe_after_failures(&self.lock_inner().conn, on)
     }
 
-    /// Re-wraps the vault key under a new PIN in one transaction; no token is re-encrypted.
+    /// Changes the PIN and revokes the old one: a **new** vault key is generated, every row, the
+    /// settings and the manifest are re-sealed under it and the new PIN slot is written, all in one
+    /// transaction (a crash leaves either the old PIN or the new one working). The file is then
+    /// vacuumed and the `-wal` file truncated, so neither keeps the old slot or the old rows: an
+    /// old slot written back, or a copy of the file taken later, opens nothing with the old PIN.
     pub fn change_pin(&self, old: &Pin, new_pin: &str) -> Result<(), VaultError> {
         let new_pin = Pin::new_for_setting(new_pin)?;
-        let (key, old_slot) = self.verify_pin(old)?;
+        let Unlocked {
+            keys: old_keys,
+            slot: old_slot,
+        } = self.verify_pin(old)?;
         let protector = if old_slot.device_bound {
             Some(
                 self.protector
@@ -683,18 +691,30 @@ impl Vault {
             None
         };
         let vault_id = self.lock_inner().vault_id;
+        let new_key = VaultKey::generate()?;
         let slot = new_pin_slot(
             &vault_id,
             &new_pin,
-            &key,
+            &new_key,
             old_slot.iterations,
             self.min_iterations,
             protector,
         )?;
-        let mut inner = self.lock_inner();
-        let tx = inner.conn.transaction()?;
-        storage::write_pin_slot(&tx, &vault_id, &slot)?;
-        tx.commit()?;
+        let new_keys = RowKeys::new(new_key, vault_id);
+        let mut guard = self.lock_inner();
+        let inner = &mut *guard;
+        session::rekey(&mut inner.conn, &old_keys, &new_keys, |tx| {
+            storage::write_pin_slot(tx, &vault_id, &slot)
+        })?;
+        if let Some(session) = inner.session.as_mut() {
+            session.keys = new_keys;
+            session.slot_salt = slot.salt;
+        }
+        // Committed: the old key opens nothing any more. Vacuuming removes every free page that
+        // held old bytes; if it cannot run (disk full), secure_delete has already zeroed them.
+        if storage::vacuum(&inner.conn).is_err() {
+            storage::checkpoint(&inner.conn)?;
+        }
         Ok(())
     }
 
@@ -724,20 +744,11 @@ impl Vault {
 
 #[cfg(test)]
 mod tests {
-    use super::session::token_aad;
     use super::*;
 
     #[test]
     fn vault_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Vault>();
-    }
-
-    #[test]
-    fn aad_binds_row_ids_and_vaults() {
-        let a = token_aad(&[1; 16], 1);
-        assert_ne!(a, token_aad(&[1; 16], 2));
-        assert_ne!(a, token_aad(&[2; 16], 1));
-        assert_ne!(settings_aad(&[1; 16]), settings_aad(&[2; 16]));
     }
 }

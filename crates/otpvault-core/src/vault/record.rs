@@ -1,4 +1,4 @@
-//! The plaintext layouts sealed into the vault: a token and the settings.
+//! The plaintext layouts sealed into the vault: a token, the settings and the manifest.
 //!
 //! Hand-written, versioned binary rather than serde: the encoded size is computed first and the
 //! buffer allocated once (zeroizing), so the secret is never copied by a growing buffer, and
@@ -14,6 +14,108 @@ use crate::token::{OtpKind, Token, TokenParams};
 
 const TOKEN_RECORD_V1: u8 = 1;
 const SETTINGS_RECORD_V1: u8 = 1;
+const MANIFEST_RECORD_V1: u8 = 1;
+
+/// The nonce that opens a sealed blob: what the manifest records of each row.
+pub(crate) type RowNonce = [u8; 12];
+
+/// The nonce of a sealed blob (`None` when the blob is too short to be one).
+pub(crate) fn nonce_of(sealed: &[u8]) -> Option<RowNonce> {
+    sealed.get(..12)?.try_into().ok()
+}
+
+/// What the vault file must hold right now, sealed under the vault key: a generation bumped by
+/// every write, the next token id (ids are never reused), and the nonce of the settings and of
+/// every token row. Each write seals its rows with fresh random nonces and records them here in
+/// the same transaction, so a row written back from an older copy of the file (its old nonce) is
+/// detected, as is a removed row put back or a row deleted behind the vault's back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Manifest {
+    /// Bumped by every write.
+    pub(crate) generation: u64,
+    /// The id the next added token gets.
+    pub(crate) next_id: i64,
+    /// The nonce of the sealed settings.
+    pub(crate) settings: RowNonce,
+    /// `(token id, nonce)`, sorted by id.
+    pub(crate) tokens: Vec<(i64, RowNonce)>,
+}
+
+impl Manifest {
+    /// The nonce recorded for token `id`.
+    pub(crate) fn token(&self, id: i64) -> Option<RowNonce> {
+        self.tokens
+            .binary_search_by_key(&id, |(i, _)| *i)
+            .ok()
+            .map(|at| self.tokens[at].1)
+    }
+
+    /// Records (or replaces) token `id`'s nonce.
+    pub(crate) fn set_token(&mut self, id: i64, nonce: RowNonce) {
+        match self.tokens.binary_search_by_key(&id, |(i, _)| *i) {
+            Ok(at) => self.tokens[at].1 = nonce,
+            Err(at) => self.tokens.insert(at, (id, nonce)),
+        }
+    }
+
+    /// Forgets token `id`; true when it was listed.
+    pub(crate) fn remove_token(&mut self, id: i64) -> bool {
+        match self.tokens.binary_search_by_key(&id, |(i, _)| *i) {
+            Ok(at) => {
+                self.tokens.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + 8 + 8 + 12 + 4 + self.tokens.len() * 20);
+        out.push(MANIFEST_RECORD_V1);
+        out.extend_from_slice(&self.generation.to_be_bytes());
+        out.extend_from_slice(&self.next_id.to_be_bytes());
+        out.extend_from_slice(&self.settings);
+        out.extend_from_slice(&(self.tokens.len() as u32).to_be_bytes());
+        for (id, nonce) in &self.tokens {
+            out.extend_from_slice(&id.to_be_bytes());
+            out.extend_from_slice(nonce);
+        }
+        out
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, VaultError> {
+        let corrupted = || VaultError::Corrupted { what: "manifest" };
+        let mut reader = Reader { bytes };
+        if reader.take(1).map_err(|_| corrupted())? != [MANIFEST_RECORD_V1] {
+            return Err(corrupted());
+        }
+        let u64_at = |reader: &mut Reader<'_>| -> Result<[u8; 8], VaultError> {
+            reader.take(8)?.try_into().map_err(|_| corrupted())
+        };
+        let generation = u64::from_be_bytes(u64_at(&mut reader)?);
+        let next_id = i64::from_be_bytes(u64_at(&mut reader)?);
+        let settings: RowNonce = reader.take(12)?.try_into().map_err(|_| corrupted())?;
+        let count = u32::from_be_bytes(reader.take(4)?.try_into().map_err(|_| corrupted())?);
+        if reader.bytes.len() != count as usize * 20 {
+            return Err(corrupted());
+        }
+        let mut tokens = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let id = i64::from_be_bytes(u64_at(&mut reader)?);
+            let nonce: RowNonce = reader.take(12)?.try_into().map_err(|_| corrupted())?;
+            if tokens.last().is_some_and(|(last, _)| *last >= id) || id >= next_id {
+                return Err(corrupted());
+            }
+            tokens.push((id, nonce));
+        }
+        Ok(Manifest {
+            generation,
+            next_id,
+            settings,
+            tokens,
+        })
+    }
+}
 
 /// How long a PIN unlocks the codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,6 +311,36 @@ mod tests {
                 assert!(decode_token(&encoded[..cut]).is_err());
             }
         }
+    }
+
+    #[test]
+    fn manifest_round_trip_and_validation() {
+        let mut manifest = Manifest {
+            generation: 7,
+            next_id: 10,
+            settings: [1; 12],
+            tokens: Vec::new(),
+        };
+        manifest.set_token(3, [3; 12]);
+        manifest.set_token(1, [9; 12]);
+        manifest.set_token(3, [4; 12]);
+        assert_eq!(manifest.tokens, vec![(1, [9; 12]), (3, [4; 12])]);
+        assert_eq!(manifest.token(3), Some([4; 12]));
+        assert_eq!(manifest.token(2), None);
+        let encoded = manifest.encode();
+        assert_eq!(Manifest::decode(&encoded).unwrap(), manifest);
+        for cut in 0..encoded.len() {
+            assert!(Manifest::decode(&encoded[..cut]).is_err());
+        }
+        // An id at or past next_id, or ids out of order, are refused.
+        let mut bad = manifest.clone();
+        bad.next_id = 3;
+        assert!(Manifest::decode(&bad.encode()).is_err());
+        let mut bad = manifest.clone();
+        bad.tokens.swap(0, 1);
+        assert!(Manifest::decode(&bad.encode()).is_err());
+        assert!(manifest.remove_token(1));
+        assert!(!manifest.remove_token(1));
     }
 
     #[test]

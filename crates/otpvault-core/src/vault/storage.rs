@@ -4,9 +4,13 @@
 //! module. What is in the file:
 //!
 //! - `vault` (one row): `vault_id` (16 random bytes bound into every associated-data string),
-//!   `format` (crypto format, 1), `settings` (sealed: unlock policy, time offset), `failures`
-//!   (consecutive wrong PINs, plaintext because it must be read and written before the PIN is
-//!   known), `wipe_after_failures` (since v2).
+//!   `format` (crypto format: 1 = rows without a manifest, 2 = rows under a manifest), `settings`
+//!   (sealed: unlock policy, time offset), `failures` (consecutive wrong PINs, plaintext because it
+//!   must be read and written before the PIN is known), `wipe_after_failures` (since v2),
+//!   `manifest` (since v3; sealed: the generation, the next token id and the nonce of every sealed
+//!   row, so an old copy of one row written back is detected) and `delay_anchor_ms` (since v3:
+//!   when the current wrong-PIN delay began, in milliseconds of the boot-time clock, so every
+//!   process on the device sees the same delay).
 //! - `key_slots`: one row per way to unwrap the vault key. Today one `pin` slot: the PBKDF2 salt
 //!   and iteration count, `device_bound` (the PIN-wrapped key is wrapped again by the device key),
 //!   the wrapped key, and a `checksum` (SHA-256 of all of the above and the vault id) that tells a
@@ -16,11 +20,16 @@
 //!
 //! Schema changes are numbered migrations in [`MIGRATIONS`]; `PRAGMA user_version` is the number
 //! applied. Each runs in its own transaction together with the version bump. Opening never creates
-//! a file, and checks what it opened (version, tables) before writing anything, so a foreign,
-//! newer or damaged file is left untouched.
+//! a file, and checks what it opened before writing anything: the version, and the **whole schema**
+//! (`sqlite_master`: every table, column, index, trigger and view) against what the migrations
+//! produce. A trigger or view planted with any SQLite tool could otherwise reset the wrong-PIN
+//! count or swallow the erase, so anything unexpected is refused as tampered, and a foreign, newer
+//! or damaged file is left untouched.
 //!
 //! The connection runs in WAL mode with `synchronous=FULL` (a committed transaction survives power
-//! loss) and `secure_delete` (removed tokens are overwritten, not left in free pages).
+//! loss) and `secure_delete` (removed rows are overwritten, not left in free pages). Writes that
+//! must not linger (a removed token, an old PIN slot) are followed by a `TRUNCATE` checkpoint, so
+//! no old page stays in the `-wal` file either.
 
 use std::fs::OpenOptions;
 use std::path::Path;
@@ -58,19 +67,30 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: the optional erase-after-10-failures setting, and an index for the display order.
     "ALTER TABLE vault ADD COLUMN wipe_after_failures INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX tokens_by_position ON tokens (position, id);",
+    // 3: the sealed manifest (rollback detection) and the shared wrong-PIN delay anchor. Rows of a
+    // format-1 vault are re-sealed under format 2 with a manifest at its first unlock.
+    "ALTER TABLE vault ADD COLUMN manifest BLOB;
+    ALTER TABLE vault ADD COLUMN delay_anchor_ms INTEGER;",
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// The crypto format version, bound into every associated-data string.
-pub const FORMAT_VERSION: u32 = 1;
+/// The crypto format this build writes, bound into every row's associated data. Format 1 (before
+/// the manifest) is still read, and upgraded at the first unlock.
+pub const FORMAT_VERSION: u32 = 2;
+/// The format of vaults written before the manifest existed.
+pub const LEGACY_FORMAT: u32 = 1;
 
 /// The `vault` row.
 #[derive(Debug, Clone)]
 pub struct Header {
     /// 16 random bytes naming this vault.
     pub vault_id: [u8; 16],
+    /// The crypto format ([`FORMAT_VERSION`] or [`LEGACY_FORMAT`]).
+    pub format: u32,
+    /// The sealed manifest (`None` only in a format-1 vault).
+    pub manifest: Option<Vec<u8>>,
     /// The sealed settings.
     pub settings: Vec<u8>,
     /// Consecutive wrong PINs.
@@ -127,10 +147,18 @@ fn user_version(conn: &Connection) -> Result<u32, VaultError> {
 
 /// Applies the migrations from the file's version up to `target`, each in its own transaction.
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), VaultError> {
+    apply_migrations(conn, MIGRATIONS, target)
+}
+
+fn apply_migrations(
+    conn: &mut Connection,
+    migrations: &[&str],
+    target: u32,
+) -> Result<(), VaultError> {
     let mut version = user_version(conn)?;
     while version < target {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.execute_batch(migrations[version as usize])?;
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
         version += 1;
@@ -195,16 +223,120 @@ pub fn open(path: &Path) -> Result<Connection, VaultError> {
             supported: SCHEMA_VERSION,
         });
     }
+    check_schema(&conn, version)?;
     configure(&conn)?;
     migrate_to(&mut conn, SCHEMA_VERSION)?;
     Ok(conn)
+}
+
+/// One `sqlite_master` row: type, name, table, SQL text.
+type SchemaRow = (String, String, String, Option<String>);
+
+fn read_schema(conn: &Connection) -> Result<Vec<SchemaRow>, VaultError> {
+    let mut stmt =
+        conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The schema the first `version` migrations produce, built in memory by this very SQLite.
+fn expected_schema(version: u32) -> Result<Vec<SchemaRow>, VaultError> {
+    let conn = Connection::open_in_memory()?;
+    for migration in &MIGRATIONS[..version as usize] {
+        conn.execute_batch(migration)?;
+    }
+    read_schema(&conn)
+}
+
+/// Refuses a file whose schema is not exactly what the migrations up to `version` produce: an
+/// extra trigger, view, index or table, or a changed column, is tampering.
+pub fn check_schema(conn: &Connection, version: u32) -> Result<(), VaultError> {
+    if read_schema(conn)? != expected_schema(version)? {
+        return Err(VaultError::Corrupted {
+            what: "schema (unexpected tables, columns, indexes, triggers or views)",
+        });
+    }
+    Ok(())
+}
+
+/// The wrong-PIN state shared by every process: the count and when the current delay began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleRow {
+    /// Consecutive wrong PINs.
+    pub failures: u32,
+    /// Boot-clock milliseconds when the current delay began (`None`: no anchor stored).
+    pub anchor_ms: Option<u64>,
+}
+
+/// Reads the throttle state.
+pub fn read_throttle(conn: &Connection) -> Result<ThrottleRow, VaultError> {
+    let (failures, anchor): (i64, Option<i64>) = conn
+        .query_row(
+            "SELECT failures, delay_anchor_ms FROM vault WHERE singleton = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(VaultError::Corrupted {
+            what: "vault header",
+        })?;
+    Ok(ThrottleRow {
+        failures: u32::try_from(failures).map_err(|_| VaultError::Corrupted {
+            what: "failure count",
+        })?,
+        // A negative anchor can only be written by hand: treated like a missing one (the delay
+        // starts over in full).
+        anchor_ms: anchor.and_then(|a| u64::try_from(a).ok()),
+    })
+}
+
+/// Writes the throttle state.
+pub fn write_throttle(conn: &Connection, state: ThrottleRow) -> Result<(), VaultError> {
+    let anchor = state
+        .anchor_ms
+        .map(|a| i64::try_from(a).unwrap_or(i64::MAX));
+    let changed = conn.execute(
+        "UPDATE vault SET failures = ?1, delay_anchor_ms = ?2 WHERE singleton = 1",
+        params![state.failures, anchor],
+    )?;
+    if changed != 1 {
+        return Err(VaultError::Corrupted {
+            what: "vault header",
+        });
+    }
+    Ok(())
+}
+
+/// Replaces the sealed manifest and sets the crypto format.
+pub fn set_manifest(conn: &Connection, format: u32, sealed: &[u8]) -> Result<(), VaultError> {
+    conn.execute(
+        "UPDATE vault SET manifest = ?1, format = ?2 WHERE singleton = 1",
+        params![sealed, format],
+    )?;
+    Ok(())
+}
+
+/// Moves every committed page from the `-wal` file into the database and truncates the `-wal`
+/// file, so an old version of a page (a removed token, an old PIN slot) is not left there.
+/// Best effort: a reader in another process can hold pages back until its next checkpoint.
+pub fn checkpoint(conn: &Connection) -> Result<(), VaultError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Rebuilds the database file so no free page keeps old content, then checkpoints.
+pub fn vacuum(conn: &Connection) -> Result<(), VaultError> {
+    conn.execute_batch("VACUUM")?;
+    checkpoint(conn)
 }
 
 /// Reads the `vault` row.
 pub fn read_header(conn: &Connection) -> Result<Header, VaultError> {
     let row = conn
         .query_row(
-            "SELECT vault_id, format, settings, failures, wipe_after_failures
+            "SELECT vault_id, format, settings, failures, wipe_after_failures, manifest
              FROM vault WHERE singleton = 1",
             [],
             |r| {
@@ -214,6 +346,7 @@ pub fn read_header(conn: &Connection) -> Result<Header, VaultError> {
                     r.get::<_, Vec<u8>>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, Option<Vec<u8>>>(5)?,
                 ))
             },
         )
@@ -221,16 +354,20 @@ pub fn read_header(conn: &Connection) -> Result<Header, VaultError> {
         .ok_or(VaultError::Corrupted {
             what: "vault header",
         })?;
-    let (vault_id, format, settings, failures, wipe) = row;
+    let (vault_id, format, settings, failures, wipe, manifest) = row;
     let vault_id: [u8; 16] = vault_id
         .as_slice()
         .try_into()
         .map_err(|_| VaultError::Corrupted { what: "vault id" })?;
-    if format != i64::from(FORMAT_VERSION) {
-        return Err(VaultError::Corrupted {
-            what: "format version",
-        });
-    }
+    let format = match u32::try_from(format) {
+        Ok(FORMAT_VERSION) if manifest.is_some() => FORMAT_VERSION,
+        Ok(LEGACY_FORMAT) if manifest.is_none() => LEGACY_FORMAT,
+        _ => {
+            return Err(VaultError::Corrupted {
+                what: "format version",
+            });
+        }
+    };
     let failures = u32::try_from(failures).map_err(|_| VaultError::Corrupted {
         what: "failure count",
     })?;
@@ -245,6 +382,8 @@ pub fn read_header(conn: &Connection) -> Result<Header, VaultError> {
     };
     Ok(Header {
         vault_id,
+        format,
+        manifest,
         settings,
         failures,
         wipe_after_failures,
@@ -254,30 +393,18 @@ pub fn read_header(conn: &Connection) -> Result<Header, VaultError> {
 /// Writes the first `vault` row.
 pub fn insert_header(tx: &Transaction<'_>, header: &Header) -> Result<(), VaultError> {
     tx.execute(
-        "INSERT INTO vault (singleton, vault_id, format, settings, failures, wipe_after_failures)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO vault
+            (singleton, vault_id, format, settings, failures, wipe_after_failures, manifest)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             header.vault_id.as_slice(),
-            FORMAT_VERSION,
+            header.format,
             header.settings,
             header.failures,
-            header.wipe_after_failures
+            header.wipe_after_failures,
+            header.manifest
         ],
     )?;
-    Ok(())
-}
-
-/// Stores the failure count (in its own durable transaction when called on a connection).
-pub fn set_failures(conn: &Connection, failures: u32) -> Result<(), VaultError> {
-    let changed = conn.execute(
-        "UPDATE vault SET failures = ?1 WHERE singleton = 1",
-        [failures],
-    )?;
-    if changed != 1 {
-        return Err(VaultError::Corrupted {
-            what: "vault header",
-        });
-    }
     Ok(())
 }
 
@@ -407,20 +534,25 @@ pub fn read_tokens(conn: &Connection, only: Option<i64>) -> Result<Vec<TokenRow>
     Ok(rows)
 }
 
-/// Reserves a row id and position for a new token (the row is written by [`insert_token`]).
-pub fn next_token_slot(tx: &Transaction<'_>) -> Result<(i64, i64), VaultError> {
-    let (id, position): (i64, i64) = tx.query_row(
-        "SELECT coalesce(max(id), 0) + 1, coalesce(max(position), -1) + 1 FROM tokens",
+/// The display position after the last token (ids come from the sealed manifest, never from the
+/// table, so a removed token's id is never handed out again).
+pub fn next_position(tx: &Transaction<'_>) -> Result<i64, VaultError> {
+    Ok(tx.query_row(
+        "SELECT coalesce(max(position), -1) + 1 FROM tokens",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok((id, position))
+        |r| r.get(0),
+    )?)
 }
 
-/// Inserts a token row.
+/// The largest token id in the table (0 when empty).
+pub fn max_token_id(conn: &Connection) -> Result<i64, VaultError> {
+    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM tokens", [], |r| r.get(0))?)
+}
+
+/// Inserts a token row (replacing a stray row planted under the same id).
 pub fn insert_token(tx: &Transaction<'_>, row: &TokenRow) -> Result<(), VaultError> {
     tx.execute(
-        "INSERT INTO tokens (id, position, sealed) VALUES (?1, ?2, ?3)",
+        "INSERT OR REPLACE INTO tokens (id, position, sealed) VALUES (?1, ?2, ?3)",
         params![row.id, row.position, row.sealed],
     )?;
     Ok(())
@@ -438,12 +570,9 @@ pub fn update_token(conn: &Connection, id: i64, sealed: &[u8]) -> Result<(), Vau
     Ok(())
 }
 
-/// Deletes a token row; `NotFound` when it does not exist.
-pub fn delete_token(conn: &Connection, id: i64) -> Result<(), VaultError> {
-    if conn.execute("DELETE FROM tokens WHERE id = ?1", [id])? == 0 {
-        return Err(VaultError::NotFound);
-    }
-    Ok(())
+/// Deletes a token row; false when there was none.
+pub fn delete_token(conn: &Connection, id: i64) -> Result<bool, VaultError> {
+    Ok(conn.execute("DELETE FROM tokens WHERE id = ?1", [id])? > 0)
 }
 
 /// Sets a token's display position.
@@ -461,13 +590,12 @@ pub fn set_position(tx: &Transaction<'_>, id: i64, position: i64) -> Result<(), 
 /// Erases the keys and every token (after too many wrong PINs), then truncates the WAL so the old
 /// pages do not linger there.
 pub fn erase(conn: &mut Connection) -> Result<(), VaultError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute("DELETE FROM key_slots", [])?;
     tx.execute("DELETE FROM tokens", [])?;
-    tx.execute("UPDATE vault SET settings = x''", [])?;
+    tx.execute("UPDATE vault SET settings = x'', manifest = x''", [])?;
     tx.commit()?;
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    Ok(())
+    vacuum(conn)
 }
 
 /// Runs `PRAGMA integrity_check`; true when SQLite reports `ok`.
@@ -476,14 +604,53 @@ pub fn integrity_ok(conn: &Connection) -> Result<bool, VaultError> {
     Ok(result == "ok")
 }
 
-/// Counts one more wrong-PIN attempt, durably, and returns the new count.
-pub fn increment_failures(conn: &Connection) -> Result<u32, VaultError> {
-    let failures: i64 = conn.query_row(
-        "UPDATE vault SET failures = failures + 1 WHERE singleton = 1 RETURNING failures",
-        [],
-        |r| r.get(0),
-    )?;
-    u32::try_from(failures).map_err(|_| VaultError::Corrupted {
-        what: "failure count",
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_migration_rolls_back_and_leaves_the_file_at_its_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let steps = [
+            "CREATE TABLE a (x);",
+            "ALTER TABLE a ADD COLUMN y; CREATE TABLE a (z);",
+        ];
+        assert!(apply_migrations(&mut conn, &steps, 2).is_err());
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        let columns: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_table_info('a')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            columns, 1,
+            "the ALTER TABLE of the failed step was rolled back"
+        );
+    }
+
+    #[test]
+    fn every_planted_kind_of_schema_object_is_refused() {
+        for plant in [
+            "CREATE TRIGGER t AFTER UPDATE OF failures ON vault BEGIN UPDATE vault SET failures = 0; END;",
+            "CREATE TRIGGER t BEFORE DELETE ON key_slots BEGIN SELECT RAISE(IGNORE); END;",
+            "CREATE VIEW v AS SELECT * FROM tokens;",
+            "CREATE INDEX i ON tokens (sealed);",
+            "CREATE TABLE extra (x);",
+            "ALTER TABLE tokens ADD COLUMN note TEXT;",
+        ] {
+            let conn = Connection::open_in_memory().unwrap();
+            for migration in MIGRATIONS {
+                conn.execute_batch(migration).unwrap();
+            }
+            check_schema(&conn, SCHEMA_VERSION).unwrap();
+            conn.execute_batch(plant).unwrap();
+            assert!(
+                matches!(
+                    check_schema(&conn, SCHEMA_VERSION),
+                    Err(VaultError::Corrupted { .. })
+                ),
+                "{plant}"
+            );
+        }
+    }
 }

@@ -8,10 +8,25 @@
 //! | 7–8 | 15 minutes |
 //! | 9 and more | 1 hour each |
 //!
-//! The count is stored in the vault file and written durably *before* the PIN is checked, so
-//! killing the app during the check still counts the attempt; it resets on success. Delays run on
-//! the monotonic clock; after a restart the current delay starts over in full (never shorter),
-//! because a monotonic origin does not survive a restart and the wall clock cannot be trusted.
+//! An attempt is *claimed* in one `BEGIN IMMEDIATE` transaction of the vault file: read the count
+//! and the delay, refuse if a delay is running, count the attempt, commit — and only then run the
+//! KDF. Threads, `Vault` objects and processes on one file are serialised by that transaction, so
+//! together they never get more attempts than the schedule allows, and a killed process has
+//! already paid for its attempt. The count resets on success.
+//!
+//! The delay is stored too: the failure's time on the clock's monotonic milliseconds, which must
+//! count from boot and include sleep (`CLOCK_BOOTTIME`, Android's `elapsedRealtime`, Apple's
+//! continuous clock), so every process on the device sees the same countdown and a new process
+//! continues it. Elapsed time is credited only as `now - anchor` on that clock; after a reboot the
+//! clock restarts near zero, so that difference can never exceed the real time that passed. A
+//! clock reading *before* the anchor (a reboot, another clock origin) cannot be told apart from
+//! tampering: the delay starts over in full from now. Nothing ever shortens a delay; the wall
+//! clock is not consulted at all.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::storage::{self, SlotRow, ThrottleRow};
+use crate::error::VaultError;
 
 /// Failures allowed before the first delay.
 pub const FREE_FAILURES: u32 = 4;
@@ -38,6 +53,89 @@ pub fn remaining_millis(failures: u32, anchor_ms: u64, now_ms: u64) -> u64 {
     delay.saturating_sub(now_ms.saturating_sub(anchor_ms))
 }
 
+/// The delay in force at `now_ms`: milliseconds left, and the anchor to store. A missing anchor,
+/// or one later than now (a reboot or another clock), starts the delay over in full from now.
+pub fn delay_state(failures: u32, anchor_ms: Option<u64>, now_ms: u64) -> (u64, Option<u64>) {
+    if delay_after(failures) == 0 {
+        return (0, anchor_ms);
+    }
+    let anchor = match anchor_ms {
+        Some(anchor) if anchor <= now_ms => anchor,
+        _ => now_ms,
+    };
+    (remaining_millis(failures, anchor, now_ms), Some(anchor))
+}
+
+/// The outcome of claiming a PIN attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// Counted: this is consecutive failure number `failures` unless the PIN is right.
+    Granted {
+        /// The count including this attempt.
+        failures: u32,
+    },
+    /// The PIN slot changed since it was read (a PIN change elsewhere): nothing was counted.
+    SlotChanged,
+}
+
+/// Claims one PIN attempt in one `BEGIN IMMEDIATE` transaction: refuses (`LockedOut`) while a
+/// delay runs, otherwise counts the attempt and anchors its delay at `now_ms`, and commits — all
+/// before the caller runs the KDF against `slot`.
+pub(crate) fn claim(
+    conn: &mut Connection,
+    vault_id: &[u8; 16],
+    now_ms: u64,
+    slot: &SlotRow,
+) -> Result<Claim, VaultError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let state = storage::read_throttle(&tx)?;
+    let (left, anchor) = delay_state(state.failures, state.anchor_ms, now_ms);
+    if left > 0 {
+        if anchor != state.anchor_ms {
+            // The delay starts over in full (reboot): remember from when.
+            storage::write_throttle(
+                &tx,
+                ThrottleRow {
+                    anchor_ms: anchor,
+                    ..state
+                },
+            )?;
+            tx.commit()?;
+        }
+        return Err(VaultError::LockedOut {
+            seconds_left: left.div_ceil(1000),
+        });
+    }
+    match storage::read_pin_slot(&tx, vault_id)? {
+        None => return Err(VaultError::Erased),
+        Some(current) if current.salt != slot.salt || current.wrapped_key != slot.wrapped_key => {
+            return Ok(Claim::SlotChanged);
+        }
+        Some(_) => {}
+    }
+    let failures = state.failures.saturating_add(1);
+    storage::write_throttle(
+        &tx,
+        ThrottleRow {
+            failures,
+            anchor_ms: Some(now_ms),
+        },
+    )?;
+    tx.commit()?;
+    Ok(Claim::Granted { failures })
+}
+
+/// The PIN was right: the count starts again from zero.
+pub(crate) fn succeeded(conn: &Connection) -> Result<(), VaultError> {
+    storage::write_throttle(
+        conn,
+        ThrottleRow {
+            failures: 0,
+            anchor_ms: None,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +153,21 @@ mod tests {
         assert_eq!(remaining_millis(5, 1_000, 60_999), 1);
         assert_eq!(remaining_millis(5, 1_000, 61_000), 0);
         assert_eq!(remaining_millis(3, 1_000, 1_000), 0);
+    }
+
+    #[test]
+    fn delays_continue_restart_in_full_and_never_shorten() {
+        // Another process on the same boot continues the countdown.
+        assert_eq!(delay_state(5, Some(10_000), 40_000), (30_000, Some(10_000)));
+        assert_eq!(delay_state(5, Some(10_000), 70_000), (0, Some(10_000)));
+        // A clock before the anchor (reboot): the full delay from now, re-anchored.
+        assert_eq!(delay_state(5, Some(10_000), 5_000), (60_000, Some(5_000)));
+        // No anchor stored (a vault from before v3): the full delay from now.
+        assert_eq!(delay_state(9, None, 7), (3_600_000, Some(7)));
+        // No delay due.
+        assert_eq!(delay_state(2, Some(99), 0), (0, Some(99)));
+        // Hostile values saturate instead of overflowing.
+        assert_eq!(delay_state(u32::MAX, Some(0), u64::MAX), (0, Some(0)));
+        assert_eq!(delay_state(5, Some(u64::MAX), 0), (60_000, Some(0)));
     }
 }
