@@ -4,6 +4,10 @@
 //! from the number in its name, so a torn write would show as a wrong code). A second part kills
 //! a child during the PIN check and proves the attempt was already counted.
 //!
+//! Further parts race child processes against one file: 16 processes guessing PINs get exactly
+//! the attempts the schedule allows, 8 processes drawing one HOTP token get 8 distinct codes, and
+//! a PIN change killed at random moments leaves either the old or the new PIN working.
+//!
 //! A custom harness: the same binary is the parent and, with `--child`, the child.
 //! `OTPVAULT_CRASH_ROUNDS` sets the number of kills (default 200).
 
@@ -80,6 +84,163 @@ fn child_wrong_pin(path: &Path) {
     let result = vault.unlock(&pin(WRONG));
     println!("done {result:?}");
     std::io::stdout().flush().unwrap();
+}
+
+/// The PIN a PIN-change child alternates with [`PIN`].
+const ALT: &str = "11235";
+
+fn child_change_pin(path: &Path) {
+    let vault = reopen(path, &clock());
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    let (mut current, mut next) = (PIN, ALT);
+    loop {
+        vault.change_pin(&pin(current), next).unwrap();
+        std::mem::swap(&mut current, &mut next);
+    }
+}
+
+/// Waits for the parent's go file, so that every child starts its attempt at the same moment.
+fn wait_for_go(go: &Path) {
+    while !go.exists() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn child_race_wrong_pin(path: &Path, go: &Path) {
+    let vault = Vault::open(path, open_options(&clock())).unwrap();
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    wait_for_go(go);
+    println!("done {:?}", vault.unlock(&pin(WRONG)));
+    std::io::stdout().flush().unwrap();
+}
+
+fn child_race_hotp(path: &Path, go: &Path) {
+    let vault = Vault::open(path, open_options(&clock())).unwrap();
+    vault.unlock(&pin(PIN)).unwrap();
+    let id = vault.list(None).unwrap()[0].id;
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    wait_for_go(go);
+    let code = vault.next_hotp(None, id).unwrap();
+    println!("done {} {}", code.counter, code.value);
+    std::io::stdout().flush().unwrap();
+}
+
+/// Starts `n` children of `mode`, lets them go at once, and returns their last lines.
+fn race_children(mode: &str, path: &Path, n: usize) -> Vec<String> {
+    let go = path.with_extension("go");
+    let _ = std::fs::remove_file(&go);
+    let mut children: Vec<_> = (0..n)
+        .map(|_| {
+            let mut child = spawn_child(&[mode, path.to_str().unwrap(), go.to_str().unwrap()]);
+            let mut out = BufReader::new(child.stdout.take().unwrap());
+            wait_for_line(&mut out, "ready");
+            (child, out)
+        })
+        .collect();
+    std::fs::write(&go, b"go").unwrap();
+    children
+        .iter_mut()
+        .map(|(child, out)| {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            child.wait().unwrap();
+            line.trim().to_owned()
+        })
+        .collect()
+}
+
+fn processes_race_the_throttle(dir: &Path) -> Result<String, String> {
+    let path = dir.join("race.db");
+    drop(create(&path, UnlockPolicy::FiveMinutes, &clock()));
+    let lines = race_children("race-wrong-pin", &path, 16);
+    let wrong = lines.iter().filter(|l| l.contains("WrongPin")).count();
+    let locked = lines.iter().filter(|l| l.contains("LockedOut")).count();
+    if (wrong, locked) != (5, 11) {
+        return Err(format!(
+            "16 processes: {wrong} PINs checked, {locked} locked out ({lines:?})"
+        ));
+    }
+    Ok("16 processes guessing at once: 5 PINs checked (the schedule), 11 locked out".into())
+}
+
+fn processes_race_hotp(dir: &Path) -> Result<String, String> {
+    let path = dir.join("hotp.db");
+    let vault = create(&path, UnlockPolicy::FiveMinutes, &clock());
+    vault
+        .add_uri(
+            None,
+            "otpauth://hotp/Bank:me?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0",
+        )
+        .unwrap();
+    drop(vault);
+    let lines = race_children("race-hotp", &path, 8);
+    let mut codes: Vec<&str> = lines.iter().filter_map(|l| l.split(' ').nth(2)).collect();
+    let mut counters: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| l.split(' ').nth(1)?.parse().ok())
+        .collect();
+    counters.sort_unstable();
+    codes.sort_unstable();
+    codes.dedup();
+    if counters != (0..8).collect::<Vec<u64>>() || codes.len() != 8 {
+        return Err(format!("8 processes drew {lines:?}"));
+    }
+    Ok("8 processes drawing one HOTP token at once: counters 0..7, 8 distinct codes".into())
+}
+
+fn kill_during_pin_change(dir: &Path, rounds: u64) -> Result<String, String> {
+    let path = dir.join("change.db");
+    let vault = create(&path, UnlockPolicy::FiveMinutes, &clock());
+    for n in 0..5 {
+        vault
+            .add_typed(
+                None,
+                &numbered_secret(n),
+                TokenParams {
+                    issuer: format!("issuer-{n}"),
+                    account: format!("{n}"),
+                    ..TokenParams::default()
+                },
+            )
+            .unwrap();
+    }
+    drop(vault);
+    let (mut old_pin, mut new_pin) = (0, 0);
+    for round in 0..rounds {
+        let mut child = spawn_child(&["change-pin", path.to_str().unwrap()]);
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        wait_for_line(&mut out, "ready");
+        std::thread::sleep(random_delay(round));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let vault = reopen(&path, &clock());
+        if !vault.integrity_ok().unwrap() {
+            return Err(format!("round {round}: integrity_check failed"));
+        }
+        match vault.unlock(&pin(PIN)) {
+            Ok(_) => old_pin += 1,
+            Err(otpvault_core::VaultError::WrongPin { .. }) => {
+                vault
+                    .unlock(&pin(ALT))
+                    .map_err(|e| format!("round {round}: neither PIN works ({e:?})"))?;
+                new_pin += 1;
+                // Back to the PIN every child starts from.
+                vault.change_pin(&pin(ALT), PIN).unwrap();
+            }
+            Err(err) => return Err(format!("round {round}: {err:?}")),
+        }
+        if vault.list(None).unwrap().len() != 5 || !vault.status().damaged_tokens.is_empty() {
+            return Err(format!("round {round}: tokens lost or damaged"));
+        }
+        drop(vault);
+        verify(&path);
+    }
+    Ok(format!(
+        "{rounds} SIGKILLs during PIN changes: one PIN always worked (PIN {old_pin}×, other PIN {new_pin}×), tokens intact"
+    ))
 }
 
 fn spawn_child(args: &[&str]) -> std::process::Child {
@@ -187,6 +348,11 @@ fn main() {
         match args.get(2).map(String::as_str) {
             Some("edit") => child_edit(Path::new(&args[3]), args[4].parse().unwrap()),
             Some("wrong-pin") => child_wrong_pin(Path::new(&args[3])),
+            Some("change-pin") => child_change_pin(Path::new(&args[3])),
+            Some("race-wrong-pin") => {
+                child_race_wrong_pin(Path::new(&args[3]), Path::new(&args[4]))
+            }
+            Some("race-hotp") => child_race_hotp(Path::new(&args[3]), Path::new(&args[4])),
             other => panic!("unknown child mode {other:?}"),
         }
         return;
@@ -200,6 +366,9 @@ fn main() {
     let results = [
         kill_during_edits(dir.path(), rounds),
         kill_during_pin_check(dir.path()),
+        kill_during_pin_change(dir.path(), rounds.div_ceil(4)),
+        processes_race_the_throttle(dir.path()),
+        processes_race_hotp(dir.path()),
     ];
     let mut failed = 0;
     for result in &results {
