@@ -214,6 +214,23 @@ impl KeyedHmac {
         }
     }
 
+    /// The inner and outer chaining states as they lie in memory (native-endian words): what a
+    /// memory-hygiene test searches freed blocks for.
+    #[cfg(feature = "test-support")]
+    pub(crate) fn state_bytes(&self) -> [Vec<u8>; 2] {
+        fn words32(words: &[u32]) -> Vec<u8> {
+            words.iter().flat_map(|w| w.to_ne_bytes()).collect()
+        }
+        fn words64(words: &[u64]) -> Vec<u8> {
+            words.iter().flat_map(|w| w.to_ne_bytes()).collect()
+        }
+        match &self.pads {
+            Pads::Sha1 { inner, outer } => [words32(inner), words32(outer)],
+            Pads::Sha256 { inner, outer } => [words32(inner), words32(outer)],
+            Pads::Sha512 { inner, outer } => [words64(inner), words64(outer)],
+        }
+    }
+
     /// The full HMAC of an 8-byte message, for checking this module against the `hmac` crate.
     #[cfg(test)]
     fn mac(&self, message: &[u8; 8]) -> Vec<u8> {

@@ -27,3 +27,12 @@ pub fn random_key() -> [u8; 32] {
     let _ = crate::vault::crypto::fill_random(&mut key);
     key
 }
+
+/// The byte patterns that must never be left in freed memory for a secret used with `algorithm`:
+/// the raw key, its canonical base32, and the keyed HMAC inner and outer states as they lie in
+/// memory.
+pub fn secret_fingerprints(secret: &[u8], algorithm: crate::Algorithm) -> Vec<Vec<u8>> {
+    let [inner, outer] = crate::keyed::KeyedHmac::new(algorithm, secret).state_bytes();
+    let base32 = crate::secret::encode_base32(secret);
+    vec![secret.to_vec(), base32.as_bytes().to_vec(), inner, outer]
+}

@@ -75,8 +75,25 @@ pub struct Token {
     kind: OtpKind,
 }
 
+/// True for the characters removed from issuers and account names: C0 and C1 control characters
+/// (terminal escape sequences, newlines, tabs) and the bidirectional-text controls (U+061C,
+/// U+200E/F, U+202A–U+202E, U+2066–U+2069) that make a name display as something else. They are
+/// stripped rather than refused, so an entry from a QR code or another app's export still imports.
+pub fn is_stripped_from_names(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Strips control and bidi characters ([`is_stripped_from_names`]), trims, checks the length.
 fn clean_name(name: &str, field: &'static str) -> Result<String, UriError> {
-    let trimmed = name.trim();
+    let stripped: String = name
+        .chars()
+        .filter(|c| !is_stripped_from_names(*c))
+        .collect();
+    let trimmed = stripped.trim();
     if trimmed.len() > MAX_NAME_LEN {
         return Err(UriError::NameTooLong {
             field,
@@ -219,6 +236,23 @@ mod tests {
 
     fn secret() -> Secret {
         Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap()
+    }
+
+    #[test]
+    fn names_lose_control_and_bidi_characters_on_every_path() {
+        let params = TokenParams {
+            issuer: "\u{1b}[2J\u{1b}[HPay\u{0}Pal\u{9b}".into(),
+            account: " alice\u{202E}\u{2066}\u{200F}\n".into(),
+            ..TokenParams::default()
+        };
+        let mut token = Token::new(secret(), params).unwrap();
+        assert_eq!(token.issuer(), "[2J[HPayPal");
+        assert_eq!(token.account(), "alice");
+        token.rename("Bank\u{202B}\r", "\u{61C}bob\t").unwrap();
+        assert_eq!((token.issuer(), token.account()), ("Bank", "bob"));
+        // Ordinary text, including right-to-left scripts and emoji, is kept.
+        token.rename("بنك", "José 🔑").unwrap();
+        assert_eq!((token.issuer(), token.account()), ("بنك", "José 🔑"));
     }
 
     #[test]

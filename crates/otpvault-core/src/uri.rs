@@ -17,7 +17,7 @@
 //! [`build`] writes every parameter out, so an exported URI loses nothing; `parse(build(t)) == t`
 //! for every valid token (a property test checks it).
 
-use std::fmt::Write as _;
+use std::fmt::Write;
 
 use zeroize::{Zeroize, Zeroizing};
 
@@ -67,14 +67,25 @@ fn percent_decode(input: &str, plus_is_space: bool) -> Result<Zeroizing<String>,
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
-fn percent_encode(out: &mut String, text: &str) {
+fn percent_encode(out: &mut impl Write, text: &str) {
     for byte in text.bytes() {
+        // Writing to a String or a counter cannot fail.
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
+            let _ = out.write_char(char::from(byte));
         } else {
-            // Writing to a String cannot fail.
             let _ = write!(out, "%{byte:02X}");
         }
+    }
+}
+
+/// A `Write` that only counts bytes: sizes a buffer exactly before a secret is written into it.
+#[derive(Default)]
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.len();
+        Ok(())
     }
 }
 
@@ -233,45 +244,49 @@ fn decode_secret(text: &str) -> Result<Secret, UriError> {
 /// an issuer that itself contains `:` is written only in the `issuer` parameter (with an empty
 /// label prefix) so that the first-colon split still finds the right account.
 pub fn build(token: &Token) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::with_capacity(128));
+    let secret = token.secret().to_base32();
+    // Measure first, then write into a buffer of exactly that size: a growing String would free
+    // its old block with the secret still in it.
+    let mut counter = Counter::default();
+    write_uri(&mut counter, token, &secret);
+    let mut out = Zeroizing::new(String::with_capacity(counter.0));
+    write_uri(&mut *out, token, &secret);
+    debug_assert_eq!(out.len(), out.capacity());
+    out
+}
+
+fn write_uri(out: &mut impl Write, token: &Token, secret: &str) {
+    // Writing to a String or a counter cannot fail.
     let otp_type = match token.kind() {
         OtpKind::Hotp { .. } => "hotp",
         OtpKind::Totp { .. } | OtpKind::Steam => "totp",
     };
-    out.push_str("otpauth://");
-    out.push_str(otp_type);
-    out.push('/');
+    let _ = write!(out, "otpauth://{otp_type}/");
     let issuer = token.issuer();
     let account = token.account();
     if !issuer.is_empty() || account.contains(':') {
         if !issuer.contains(':') {
-            percent_encode(&mut out, issuer);
+            percent_encode(out, issuer);
         }
-        out.push(':');
+        let _ = out.write_char(':');
     }
-    percent_encode(&mut out, account);
-    out.push_str("?secret=");
-    out.push_str(&token.secret().to_base32());
+    percent_encode(out, account);
+    let _ = write!(out, "?secret={secret}");
     if !issuer.is_empty() {
-        out.push_str("&issuer=");
-        percent_encode(&mut out, issuer);
+        let _ = out.write_str("&issuer=");
+        percent_encode(out, issuer);
     }
-    out.push_str("&algorithm=");
-    out.push_str(token.algorithm().as_str());
-    // Writing to a String cannot fail.
-    let _ = write!(out, "&digits={}", token.digits());
-    match token.kind() {
-        OtpKind::Totp { period } => {
-            let _ = write!(out, "&period={period}");
-        }
-        OtpKind::Hotp { counter } => {
-            let _ = write!(out, "&counter={counter}");
-        }
-        OtpKind::Steam => {
-            let _ = write!(out, "&period={}&encoder=steam", crate::otp::STEAM_PERIOD);
-        }
-    }
-    out
+    let _ = write!(
+        out,
+        "&algorithm={}&digits={}",
+        token.algorithm().as_str(),
+        token.digits()
+    );
+    let _ = match token.kind() {
+        OtpKind::Totp { period } => write!(out, "&period={period}"),
+        OtpKind::Hotp { counter } => write!(out, "&counter={counter}"),
+        OtpKind::Steam => write!(out, "&period={}&encoder=steam", crate::otp::STEAM_PERIOD),
+    };
 }
 
 #[cfg(test)]
