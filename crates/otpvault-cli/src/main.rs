@@ -93,7 +93,8 @@ impl From<AlgorithmArg> for Algorithm {
 /// A token typed by hand, as enrolment portals show it.
 #[derive(Args)]
 struct TypedToken {
-    /// The base32 secret (spaces, dashes and lowercase are fine).
+    /// The base32 secret (spaces, dashes and lowercase are fine); `-` reads it from the first
+    /// line of standard input, which keeps it out of the process list (the safe way).
     #[arg(long)]
     secret: Option<String>,
     /// Hash algorithm.
@@ -140,7 +141,9 @@ enum Command {
     },
     /// Add a token from an otpauth:// URI, typed fields, or a QR code image; prints its code.
     Add {
-        /// An otpauth:// or steam:// URI.
+        /// An otpauth:// or steam:// URI; `-` reads it from the first line of standard input,
+        /// which keeps the secret out of the process list (the safe way; PINs follow it there
+        /// with --pin-stdin).
         uri: Option<String>,
         /// A PNG or JPEG image holding the enrolment QR code (e.g. a screenshot).
         #[arg(long, conflicts_with_all = ["uri", "secret"])]
@@ -208,7 +211,7 @@ enum Command {
     },
     /// Compute a code without a vault, like oathtool; the code is the first word printed.
     Otp {
-        /// An otpauth:// or steam:// URI.
+        /// An otpauth:// or steam:// URI; `-` reads it from the first line of standard input.
         uri: Option<String>,
         /// Unix time (default: now).
         #[arg(long)]
@@ -322,6 +325,22 @@ impl PinSource {
     }
 }
 
+/// A URI or secret given on the command line, or `-` for the first line of standard input (an
+/// argument is visible to every user in `/proc/PID/cmdline`; standard input is not).
+fn secret_argument(value: String) -> Result<Zeroizing<String>, Failure> {
+    let value = Zeroizing::new(value);
+    if value.as_str() != "-" {
+        return Ok(value);
+    }
+    let mut line = Zeroizing::new(String::new());
+    if std::io::stdin().lock().read_line(&mut line)? == 0 {
+        return Err(Failure::invalid("nothing on standard input"));
+    }
+    Ok(Zeroizing::new(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
 struct App {
     vault_path: PathBuf,
     json: bool,
@@ -424,7 +443,7 @@ impl App {
         typed: &TypedToken,
     ) -> Outcome {
         let uri_text = match (uri_text, qr_image) {
-            (Some(text), _) => Some(Zeroizing::new(text)),
+            (Some(text), _) => Some(secret_argument(text)?),
             (None, Some(path)) => Some(qr::decode_file(&path)?),
             (None, None) => None,
         };
@@ -433,7 +452,8 @@ impl App {
             (None, Some(secret)) => {
                 let account =
                     account.ok_or_else(|| Failure::invalid("--secret needs --account"))?;
-                Token::new(Secret::from_base32(secret)?, typed.params(issuer, account))?
+                let secret = secret_argument(secret.clone())?;
+                Token::new(Secret::from_base32(&secret)?, typed.params(issuer, account))?
             }
             (None, None) => return Err(Failure::invalid("give a URI, --qr IMAGE or --secret")),
         };
@@ -626,9 +646,9 @@ impl App {
 
     fn otp(&self, uri_text: Option<String>, at: Option<u64>, typed: &TypedToken) -> Outcome {
         let token = match (uri_text, &typed.secret) {
-            (Some(text), _) => uri::parse(&Zeroizing::new(text))?,
+            (Some(text), _) => uri::parse(&secret_argument(text)?)?,
             (None, Some(secret)) => Token::new(
-                Secret::from_base32(secret)?,
+                Secret::from_base32(&secret_argument(secret.clone())?)?,
                 typed.params(String::new(), String::new()),
             )?,
             (None, None) => return Err(Failure::invalid("give a URI or --secret")),

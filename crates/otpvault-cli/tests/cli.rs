@@ -473,3 +473,47 @@ fn exit_codes_and_one_line_errors_that_never_echo_secrets() {
     );
     assert!(!stderr(&out).contains("panicked"));
 }
+
+#[test]
+fn secrets_can_come_from_standard_input_instead_of_argv() {
+    let env = Env::new();
+    env.init("every-code");
+    let uri = format!("otpauth://totp/ACME:alice?secret={RFC_SHA1_B32}&digits=8");
+    // `add -`: the URI is the first line of standard input, the PIN follows.
+    let added = env.json(&["add", "-"], &format!("{uri}\n{PIN}\n"));
+    assert_eq!(added["issuer"], "ACME");
+    assert_eq!(added["code"].as_str().unwrap().len(), 8);
+    // `add --secret -`: the same for a typed secret.
+    let typed = env.json(
+        &[
+            "add",
+            "--secret",
+            "-",
+            "--account",
+            "bob",
+            "--issuer",
+            "Typed",
+        ],
+        &format!("{}\n{PIN}\n", RFC_SHA1_B32.to_lowercase()),
+    );
+    assert_eq!(typed["account"], "bob");
+    let listed = env.json(&["list"], &format!("{PIN}\n"));
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    // `otp -` and `otp --secret -`, like oathtool reading its key from standard input.
+    assert_eq!(
+        env.ok(&["otp", "-", "--at", "59"], &format!("{uri}\n"))
+            .trim(),
+        "94287082"
+    );
+    assert_eq!(
+        env.ok(
+            &["otp", "--secret", "-", "--counter", "0"],
+            &format!("{RFC_SHA1_B32}\n")
+        )
+        .trim(),
+        "755224"
+    );
+    // Nothing on standard input is a usage error, not a hang or a panic.
+    let out = env.run(&["otp", "-"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
