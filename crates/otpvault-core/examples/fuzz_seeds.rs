@@ -1,0 +1,134 @@
+//! Writes the seed corpora of the fuzz targets (`scripts/fuzz` runs it): the URIs and secrets of
+//! `tests/vectors`, encoded records of every kind, and small real vault files (PBKDF2 at one
+//! iteration, test builds only, PIN 13579) so the vault-file target starts from valid SQLite.
+//!
+//!     cargo run -p otpvault-core --features test-support --example fuzz_seeds -- fuzz/corpus
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a developer tool: a panic is a clear failure
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use otpvault_core::{
+    CreateOptions, ManualClock, OpenOptions, Pin, TokenParams, UnlockPolicy, Vault,
+};
+use serde_json::Value;
+
+fn write_all(dir: &Path, items: impl IntoIterator<Item = Vec<u8>>) -> usize {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut n = 0;
+    for item in items {
+        std::fs::write(dir.join(format!("seed-{n:03}")), item).unwrap();
+        n += 1;
+    }
+    n
+}
+
+fn vectors(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/vectors")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn strings(doc: &Value, field: &str) -> Vec<Vec<u8>> {
+    ["valid", "invalid"]
+        .iter()
+        .flat_map(|part| doc[part].as_array().into_iter().flatten())
+        .filter_map(|case| case[field].as_str())
+        .map(|s| s.as_bytes().to_vec())
+        .collect()
+}
+
+fn vault_file(
+    dir: &Path,
+    name: &str,
+    policy: UnlockPolicy,
+    tokens: &[&str],
+    wrong: u32,
+) -> Vec<u8> {
+    let path = dir.join(name);
+    let clock = ManualClock::new(1_700_000_000);
+    let mut options = CreateOptions::new(policy).insecure_min_iterations(1);
+    options.kdf_iterations = Some(1);
+    options.clock = Arc::new(clock.clone());
+    let vault = Vault::create(&path, "13579", options).unwrap();
+    let pin = Pin::new("13579").unwrap();
+    for uri in tokens {
+        vault.add_uri(Some(&pin), uri).unwrap();
+    }
+    if let Some(first) = tokens.first() {
+        let token = otpvault_core::uri::parse(first).unwrap();
+        let id = vault.list(Some(&pin)).unwrap()[0].id;
+        vault
+            .rename(Some(&pin), id, "Renamed", token.account())
+            .unwrap();
+    }
+    vault
+        .add_typed(Some(&pin), "jbsw y3dp ehpk 3pxp", TokenParams::default())
+        .unwrap();
+    drop(vault);
+    let vault = Vault::open(&path, {
+        let mut o = OpenOptions::default().insecure_min_iterations(1);
+        o.clock = Arc::new(clock);
+        o
+    })
+    .unwrap();
+    for _ in 0..wrong {
+        let _ = vault.unlock(&Pin::new("24680").unwrap());
+    }
+    drop(vault); // the last connection checkpoints the WAL into the file
+    std::fs::read(&path).unwrap()
+}
+
+fn main() {
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "fuzz/corpus".into()),
+    );
+    let uris = strings(&vectors("uris.json"), "uri");
+    let secrets = strings(&vectors("secrets.json"), "input");
+    let scratch = tempfile::tempdir().unwrap();
+    let tokens = [
+        "otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8",
+        "otpauth://hotp/Bank:me?secret=JBSWY3DPEHPK3PXP&counter=7",
+        "steam://ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+        "otpauth://totp/Trento:mario?secret=JBSWY3DPEHPK3PXP&algorithm=SHA512&period=60",
+    ];
+    let vaults = vec![
+        vault_file(
+            scratch.path(),
+            "a.db",
+            UnlockPolicy::FiveMinutes,
+            &tokens,
+            0,
+        ),
+        vault_file(
+            scratch.path(),
+            "b.db",
+            UnlockPolicy::EveryCode,
+            &tokens[..1],
+            6,
+        ),
+        vault_file(scratch.path(), "c.db", UnlockPolicy::TenMinutes, &[], 0),
+    ];
+    let counts = [
+        ("uri_parse", write_all(&out.join("uri_parse"), uris)),
+        (
+            "base32_decode",
+            write_all(&out.join("base32_decode"), secrets),
+        ),
+        (
+            "record_decode",
+            write_all(
+                &out.join("record_decode"),
+                otpvault_core::test_support::sample_records(),
+            ),
+        ),
+        ("vault_open", write_all(&out.join("vault_open"), vaults)),
+    ];
+    for (target, n) in counts {
+        println!("{target}: {n} seeds");
+    }
+}
