@@ -517,3 +517,62 @@ fn secrets_can_come_from_standard_input_instead_of_argv() {
     let out = env.run(&["otp", "-"], "");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn concurrent_code_runs_never_hand_out_the_same_hotp_code() {
+    let env = Env::new();
+    env.init("every-code");
+    env.ok(
+        &[
+            "add",
+            &format!("otpauth://hotp/Bank:me?secret={RFC_SHA1_B32}&counter=0"),
+        ],
+        &format!("{PIN}\n"),
+    );
+    // 8 `otpvault code bank` processes at once, each with the PIN on standard input.
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+                .arg("--vault")
+                .arg(env.vault())
+                .args(["--pin-stdin", "--json", "code", "bank"])
+                .env_remove("OTPVAULT_VAULT")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{PIN}\n").as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    let mut codes: Vec<String> = children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+            json[0]["code"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    codes.sort();
+    let mut expected_codes: Vec<String> = (0..8u64)
+        .map(|counter| {
+            Generator::new(
+                &Secret::from_base32(RFC_SHA1_B32).unwrap(),
+                Algorithm::Sha1,
+                Format::Decimal(6),
+            )
+            .unwrap()
+            .at_counter(counter)
+            .to_string()
+        })
+        .collect();
+    expected_codes.sort();
+    assert_eq!(codes, expected_codes, "8 distinct codes, counters 0..7");
+}

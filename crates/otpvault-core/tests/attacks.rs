@@ -131,6 +131,28 @@ fn many_vault_objects_on_one_file_share_one_throttle() {
 }
 
 #[test]
+fn right_pins_entered_at_once_are_never_locked_out() {
+    // An app and its widget (or parallel CLI runs) unlocking together: one attempt is in flight
+    // at a time, so in-flight attempts never pile up as failures.
+    let dir = tempfile::tempdir().unwrap();
+    let path = vault_path(&dir);
+    let clock = clock();
+    drop(create(&path, UnlockPolicy::FiveMinutes, &clock));
+    let vaults: Vec<Vault> = (0..4).map(|_| reopen(&path, &clock)).collect();
+    let barrier = Barrier::new(16);
+    std::thread::scope(|scope| {
+        for i in 0..16 {
+            let (vault, barrier) = (&vaults[i % 4], &barrier);
+            scope.spawn(move || {
+                barrier.wait();
+                vault.unlock(&pin(PIN)).unwrap();
+            });
+        }
+    });
+    assert_eq!(vaults[0].status().failed_attempts, 0);
+}
+
+#[test]
 fn planted_schema_objects_are_refused_before_any_write() {
     let plants = [
         // The demonstrated attacks: a trigger that resets the count, one that swallows the erase.

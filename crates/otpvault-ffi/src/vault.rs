@@ -21,14 +21,17 @@ pub trait DeviceKeyProtector: Send + Sync {
     fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorFailure>;
 }
 
-/// Wall and monotonic time, provided by the app (tests drive it by hand). Implementations must
-/// not throw.
+/// Wall and boot time, provided by the app (tests drive it by hand). Pass none to use the
+/// system's (`CLOCK_BOOTTIME` on Android and Linux, the continuous clock on Apple platforms).
+/// Implementations must not throw.
 #[uniffi::export(foreign)]
 pub trait Clock: Send + Sync {
     /// Seconds since the Unix epoch (the device's wall clock).
     fn wall_seconds(&self) -> u64;
-    /// Milliseconds from any origin, never going backwards (Android `elapsedRealtime`, iOS
-    /// `systemUptime`).
+    /// Milliseconds since boot that keep counting while the device sleeps and are the same in
+    /// every process: Android `SystemClock.elapsedRealtime()`; iOS
+    /// `clock_gettime_nsec_np(CLOCK_MONOTONIC) / 1_000_000` (not `ProcessInfo.systemUptime` or
+    /// `DispatchTime`, which stop during sleep and would let a 5-minute session last hours).
     fn monotonic_millis(&self) -> u64;
 }
 

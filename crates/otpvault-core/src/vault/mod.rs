@@ -244,7 +244,7 @@ impl std::fmt::Debug for Vault {
 }
 
 fn remove_vault_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
+    for suffix in ["", "-wal", "-shm", "-journal", "-pin"] {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(name));
@@ -412,6 +412,8 @@ impl Vault {
             } else {
                 Zeroizing::new(slot.wrapped_key.clone())
             };
+            // Held until the outcome is written: one attempt in flight per vault file.
+            let _attempt = throttle::AttemptLock::acquire(&self.path)?;
             let claim = {
                 let mut inner = self.lock_inner();
                 throttle::claim(

@@ -14,6 +14,13 @@
 //! together they never get more attempts than the schedule allows, and a killed process has
 //! already paid for its attempt. The count resets on success.
 //!
+//! One attempt at a time: each attempt holds an exclusive lock on a sidecar file (`VAULT-pin`,
+//! [`AttemptLock`]) from its claim until its outcome is written. Without it, attempts in flight
+//! would all count as failures until they resolve, and a few *right* PINs entered at once (an app
+//! and its widget, parallel CLI runs) would lock the owner out; with it, they wait for one another
+//! (one KDF each) and an attacker's parallel guesses are no faster than serial ones. The operating
+//! system releases the lock of a process that dies.
+//!
 //! The delay is stored too: the failure's time on the clock's monotonic milliseconds, which must
 //! count from boot and include sleep (`CLOCK_BOOTTIME`, Android's `elapsedRealtime`, Apple's
 //! continuous clock), so every process on the device sees the same countdown and a new process
@@ -23,10 +30,13 @@
 //! tampering: the delay starts over in full from now. Nothing ever shortens a delay; the wall
 //! clock is not consulted at all.
 
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::storage::{self, SlotRow, ThrottleRow};
-use crate::error::VaultError;
+use crate::error::{StorageKind, VaultError};
 
 /// Failures allowed before the first delay.
 pub const FREE_FAILURES: u32 = 4;
@@ -64,6 +74,38 @@ pub fn delay_state(failures: u32, anchor_ms: Option<u64>, now_ms: u64) -> (u64, 
         _ => now_ms,
     };
     (remaining_millis(failures, anchor, now_ms), Some(anchor))
+}
+
+/// An exclusive lock on `VAULT-pin`, held by the one PIN attempt in flight for a vault file (any
+/// thread, `Vault` object or process). Released on drop, or by the OS when the process dies.
+pub(crate) struct AttemptLock {
+    _file: File,
+}
+
+impl AttemptLock {
+    /// Waits for the lock (another attempt's KDF at most, per attempt ahead of this one).
+    pub(crate) fn acquire(vault_path: &Path) -> Result<Self, VaultError> {
+        let mut name = vault_path.as_os_str().to_owned();
+        name.push("-pin");
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let storage = |err: std::io::Error| VaultError::Storage {
+            kind: match err.kind() {
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                    StorageKind::ReadOnly
+                }
+                _ => StorageKind::CannotOpen,
+            },
+        };
+        let file = options.open(PathBuf::from(name)).map_err(storage)?;
+        file.lock().map_err(storage)?;
+        Ok(Self { _file: file })
+    }
 }
 
 /// The outcome of claiming a PIN attempt.
