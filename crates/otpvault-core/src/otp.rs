@@ -219,10 +219,10 @@ impl Generator {
     ///
     /// Decimal formats must have 6 to 10 digits ([`DIGITS_RANGE`]).
     pub fn new(secret: &Secret, algorithm: Algorithm, format: Format) -> Result<Self, UriError> {
-        if let Format::Decimal(digits) = format {
-            if !DIGITS_RANGE.contains(&digits) {
-                return Err(UriError::InvalidDigits);
-            }
+        if let Format::Decimal(digits) = format
+            && !DIGITS_RANGE.contains(&digits)
+        {
+            return Err(UriError::InvalidDigits);
         }
         Ok(Self::new_validated(secret, algorithm, format))
     }
