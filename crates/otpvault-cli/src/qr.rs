@@ -4,7 +4,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// Decodes the first readable QR code in a PNG or JPEG file.
 pub fn decode_file(path: &Path) -> Result<Zeroizing<String>, Failure> {

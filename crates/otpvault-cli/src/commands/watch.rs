@@ -1,11 +1,14 @@
-//! `watch` and `demo`: a live view of every code, refreshed every second, honouring the policy.
+//! `otpvault watch`: a live view of every code, refreshed every second, honouring the policy.
+//! `demo` draws the same view over a throw-away vault.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use otpvault_core::{CreateOptions, Entry, Pin, Secret, TokenParams, UnlockPolicy, Vault, uri};
+use otpvault_core::{Entry, Pin, UnlockPolicy, Vault};
 
-use crate::{App, Failure, Outcome, label, now};
+use crate::context::{Context, now};
+use crate::failure::{Failure, Outcome};
+use crate::render::label;
 
 const BAR_WIDTH: u64 = 20;
 /// The next code is shown in the last seconds of a period.
@@ -77,15 +80,20 @@ fn wait_for_next_second() {
     )));
 }
 
-fn watch_vault(vault: &Vault, app: Option<&App>, frames: Option<u64>, title: &str) -> Outcome {
+pub fn watch_vault(
+    vault: &Vault,
+    ctx: Option<&Context>,
+    frames: Option<u64>,
+    title: &str,
+) -> Outcome {
     let mut shown = 0u64;
     while frames.is_none_or(|n| shown < n) {
         let status = vault.status();
         let entries = if status.unlocked {
             vault.entries(None, now())?
         } else {
-            let app = app.ok_or_else(|| Failure::invalid("the vault is locked"))?;
-            let pin: Pin = app
+            let ctx = ctx.ok_or_else(|| Failure::invalid("the vault is locked"))?;
+            let pin: Pin = ctx
                 .pins
                 .pin(if shown == 0 { "PIN: " } else { "PIN again: " })?;
             let info = vault.unlock(&pin)?;
@@ -111,51 +119,7 @@ fn watch_vault(vault: &Vault, app: Option<&App>, frames: Option<u64>, title: &st
 }
 
 /// `otpvault watch`.
-pub fn run(app: &App, frames: Option<u64>) -> Outcome {
-    let vault = app.open()?;
-    watch_vault(&vault, Some(app), frames, "otpvault")
-}
-
-const DEMO_PIN: &str = "13579";
-const DEMO_URIS: &[&str] = &[
-    "otpauth://totp/Example:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example",
-    "otpauth://totp/Provincia%20di%20Trento:mario.rossi?secret=JBSWY3DPEHPK3PXP&issuer=Provincia%20di%20Trento&digits=8&period=60",
-    "otpauth://totp/GitHub:octocat?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&algorithm=SHA256",
-    "otpauth://hotp/YubiKey:backup?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPI&counter=0",
-    "steam://ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
-];
-
-/// `otpvault demo`: a throw-away vault with sample accounts, watched live.
-pub fn demo(frames: Option<u64>) -> Outcome {
-    let dir = std::env::temp_dir().join(format!("otpvault-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("vault.db");
-    let result = (|| {
-        let vault = Vault::create(
-            &path,
-            DEMO_PIN,
-            CreateOptions::new(UnlockPolicy::TenMinutes),
-        )?;
-        for text in DEMO_URIS {
-            vault.add_token(None, uri::parse(text)?)?;
-        }
-        let fresh = Secret::generate()?;
-        vault.add_typed(
-            None,
-            &fresh.to_base32(),
-            TokenParams {
-                issuer: "Your portal".into(),
-                account: "typed by hand".into(),
-                ..TokenParams::default()
-            },
-        )?;
-        println!(
-            "Demo vault {} (PIN {DEMO_PIN}, {} PBKDF2 iterations), removed when the demo ends.",
-            path.display(),
-            vault.status().kdf_iterations
-        );
-        watch_vault(&vault, None, frames, "otpvault demo")
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+pub fn run(ctx: &Context, frames: Option<u64>) -> Outcome {
+    let vault = ctx.open()?;
+    watch_vault(&vault, Some(ctx), frames, "otpvault")
 }

@@ -1,0 +1,44 @@
+//! `otpvault add`: a token from a URI (argument, `-` for standard input, or a QR image) or typed
+//! fields; reports the current code so the user can confirm enrolment with the service.
+
+use std::path::PathBuf;
+
+use otpvault_core::{OtpKind, Secret, Token, uri};
+
+use crate::args::TypedToken;
+use crate::context::{Context, now};
+use crate::failure::{Failure, Outcome};
+use crate::input::secret_argument;
+use crate::qr;
+use crate::render::Report;
+
+pub fn run(
+    ctx: &Context,
+    uri_text: Option<String>,
+    qr_image: Option<PathBuf>,
+    account: Option<String>,
+    issuer: String,
+    typed: &TypedToken,
+) -> Outcome<Report> {
+    let uri_text = match (uri_text, qr_image) {
+        (Some(text), _) => Some(secret_argument(&text)?),
+        (None, Some(path)) => Some(qr::decode_file(&path)?),
+        (None, None) => None,
+    };
+    let token = match (&uri_text, &typed.secret) {
+        (Some(text), _) => uri::parse(text)?,
+        (None, Some(secret)) => {
+            let account = account.ok_or_else(|| Failure::invalid("--secret needs --account"))?;
+            let secret = secret_argument(secret)?;
+            Token::new(Secret::from_base32(&secret)?, typed.params(issuer, account))?
+        }
+        (None, None) => return Err(Failure::invalid("give a URI, --qr IMAGE or --secret")),
+    };
+    let unlocked = ctx.open_unlocked()?;
+    let info = unlocked.vault.add_token(unlocked.auth(), token)?;
+    let code = match info.kind {
+        OtpKind::Hotp { .. } => None,
+        _ => Some(unlocked.vault.code(unlocked.auth(), info.id, now())?),
+    };
+    Ok(Report::Added { token: info, code })
+}

@@ -1,0 +1,20 @@
+//! `otpvault init`: create the vault with a new 5-digit PIN.
+
+use otpvault_core::{CreateOptions, Vault};
+
+use crate::args::PolicyArg;
+use crate::context::Context;
+use crate::failure::Outcome;
+use crate::render::Report;
+
+pub fn run(ctx: &Context, policy: PolicyArg, kdf_iterations: Option<u32>) -> Outcome<Report> {
+    ctx.create_vault_dir()?;
+    let pin = ctx.pins.new_pin()?;
+    let mut options = CreateOptions::new(policy.into());
+    options.kdf_iterations = kdf_iterations;
+    let vault = Vault::create(&ctx.vault_path, &pin, options)?;
+    Ok(Report::Created {
+        path: ctx.vault_path.clone(),
+        kdf_iterations: vault.status().kdf_iterations,
+    })
+}

@@ -1,0 +1,10 @@
+//! `otpvault list`: the tokens, without codes.
+
+use crate::context::Context;
+use crate::failure::Outcome;
+use crate::render::Report;
+
+pub fn run(ctx: &Context) -> Outcome<Report> {
+    let unlocked = ctx.open_unlocked()?;
+    Ok(Report::Tokens(unlocked.vault.list(unlocked.auth())?))
+}

@@ -1,0 +1,54 @@
+//! One module per command. Each takes the [`Context`] and its arguments and returns a [`Report`]
+//! for the rendering layer (or, for the live views, draws frames itself through `watch`).
+
+mod add;
+mod change_pin;
+mod code;
+mod demo;
+mod export;
+mod init;
+mod list;
+mod otp;
+mod policy;
+mod remove;
+mod rename;
+mod time_offset;
+pub mod watch;
+
+use crate::args::Command;
+use crate::context::Context;
+use crate::failure::Outcome;
+use crate::render::{self, Report};
+
+/// Runs one command and prints what it reports.
+pub fn run(ctx: &Context, command: Command) -> Outcome {
+    let report: Report = match command {
+        Command::Init {
+            policy,
+            kdf_iterations,
+        } => init::run(ctx, policy, kdf_iterations)?,
+        Command::Add {
+            uri,
+            qr,
+            account,
+            issuer,
+            typed,
+        } => add::run(ctx, uri, qr, account, issuer, &typed)?,
+        Command::List => list::run(ctx)?,
+        Command::Code { query, at } => code::run(ctx, query.as_deref(), at)?,
+        Command::Rename {
+            id,
+            issuer,
+            account,
+        } => rename::run(ctx, id, issuer, account)?,
+        Command::Remove { id } => remove::run(ctx, id)?,
+        Command::ChangePin => change_pin::run(ctx)?,
+        Command::Policy { policy } => policy::run(ctx, policy)?,
+        Command::TimeOffset { seconds } => time_offset::run(ctx, seconds)?,
+        Command::Export { .. } => export::run(ctx)?,
+        Command::Otp { uri, at, typed } => otp::run(uri.as_deref(), at, &typed)?,
+        Command::Watch { frames } => return watch::run(ctx, frames),
+        Command::Demo { frames } => return demo::run(frames),
+    };
+    render::print(&report, ctx.json)
+}

@@ -1,0 +1,13 @@
+//! `otpvault policy POLICY`: when the PIN is asked.
+
+use crate::args::PolicyArg;
+use crate::context::Context;
+use crate::failure::Outcome;
+use crate::render::Report;
+
+pub fn run(ctx: &Context, policy: PolicyArg) -> Outcome<Report> {
+    let vault = ctx.open()?;
+    let pin = ctx.pins.pin("PIN: ")?;
+    vault.set_policy(&pin, policy.into())?;
+    Ok(Report::Policy(policy.into()))
+}

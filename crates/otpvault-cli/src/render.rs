@@ -1,0 +1,292 @@
+//! The one rendering layer: a command returns a [`Report`], and this module prints it as text for a
+//! person or as JSON for a script (`--json`). No command formats its own output, and no text is
+//! made by reading JSON back. Errors are printed here too: one line on standard error, or
+//! `{"error": {"kind": …, "message": …}}` with `--json`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use otpvault_core::{OtpKind, TokenInfo, TotpCode, UnlockPolicy};
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::failure::{Failure, Outcome};
+
+/// One row of `code`: a TOTP/Steam code with its validity, or an HOTP code just drawn.
+pub struct CodeRow {
+    /// The token.
+    pub token: TokenInfo,
+    /// What was computed.
+    pub code: RowCode,
+}
+
+/// The code of a [`CodeRow`].
+pub enum RowCode {
+    /// A time-based code.
+    Totp(TotpCode),
+    /// An HOTP code and the counter it used.
+    Hotp {
+        /// The code.
+        value: String,
+        /// The counter used.
+        counter: u64,
+    },
+}
+
+/// What a command produced.
+pub enum Report {
+    /// `init`.
+    Created {
+        /// The vault file.
+        path: PathBuf,
+        /// PBKDF2 iterations chosen.
+        kdf_iterations: u32,
+    },
+    /// `add`: the token and, for time-based tokens, its current code to confirm enrolment.
+    Added {
+        /// The token.
+        token: TokenInfo,
+        /// Its current code (`None` for HOTP).
+        code: Option<TotpCode>,
+    },
+    /// `list`.
+    Tokens(Vec<TokenInfo>),
+    /// `code`.
+    Codes(Vec<CodeRow>),
+    /// `rename`.
+    Renamed(TokenInfo),
+    /// `remove`.
+    Removed(i64),
+    /// `change-pin`.
+    PinChanged,
+    /// `policy`.
+    Policy(UnlockPolicy),
+    /// `time-offset`.
+    TimeOffset(i64),
+    /// `export --uris`.
+    Uris(Vec<Zeroizing<String>>),
+    /// `otp` for a time-based token.
+    OtpTotp(TotpCode),
+    /// `otp` for an HOTP token.
+    OtpHotp(String),
+}
+
+/// `Issuer (account)`, or whichever of the two is set.
+pub fn label(t: &TokenInfo) -> String {
+    match (t.issuer.is_empty(), t.account.is_empty()) {
+        (true, _) => t.account.clone(),
+        (false, true) => t.issuer.clone(),
+        (false, false) => format!("{} ({})", t.issuer, t.account),
+    }
+}
+
+/// The name `--policy` and `policy` take for a policy.
+pub fn policy_name(policy: UnlockPolicy) -> &'static str {
+    match policy {
+        UnlockPolicy::EveryCode => "every-code",
+        UnlockPolicy::FiveMinutes => "5m",
+        UnlockPolicy::TenMinutes => "10m",
+    }
+}
+
+fn kind_fields(kind: OtpKind) -> Value {
+    match kind {
+        OtpKind::Totp { period } => json!({"type": "totp", "period": period}),
+        OtpKind::Hotp { counter } => json!({"type": "hotp", "counter": counter}),
+        OtpKind::Steam => json!({"type": "steam", "period": 30}),
+    }
+}
+
+fn merge(mut base: Value, extra: Value) -> Value {
+    if let (Some(map), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    base
+}
+
+/// A token as JSON: `{id, issuer, account, algorithm, digits, weak_secret, type, period|counter}`.
+pub fn token_json(t: &TokenInfo) -> Value {
+    merge(
+        json!({
+            "id": t.id,
+            "issuer": t.issuer,
+            "account": t.account,
+            "algorithm": t.algorithm.as_str(),
+            "digits": t.digits,
+            "weak_secret": t.weak_secret,
+        }),
+        kind_fields(t.kind),
+    )
+}
+
+fn totp_json(code: &TotpCode) -> Value {
+    json!({
+        "code": code.value.as_str(),
+        "seconds_left": code.seconds_left,
+        "period": code.period,
+        "next_code": code.next_value.as_str(),
+    })
+}
+
+fn row_json(row: &CodeRow) -> Value {
+    let base = json!({
+        "id": row.token.id,
+        "issuer": row.token.issuer,
+        "account": row.token.account,
+        "type": kind_fields(row.token.kind)["type"],
+    });
+    match &row.code {
+        RowCode::Totp(code) => merge(base, totp_json(code)),
+        RowCode::Hotp { value, counter } => merge(base, json!({"code": value, "counter": counter})),
+    }
+}
+
+fn kind_text(t: &TokenInfo) -> String {
+    match t.kind {
+        OtpKind::Totp { period } => {
+            format!("TOTP {} {}d {period}s", t.algorithm.as_str(), t.digits)
+        }
+        OtpKind::Hotp { counter } => format!(
+            "HOTP {} {}d counter {counter}",
+            t.algorithm.as_str(),
+            t.digits
+        ),
+        OtpKind::Steam => "Steam".to_owned(),
+    }
+}
+
+impl Report {
+    /// The JSON form (documented per command in the README).
+    pub fn json(&self) -> Value {
+        match self {
+            Report::Created {
+                path,
+                kdf_iterations,
+            } => json!({"vault": path, "kdf_iterations": kdf_iterations}),
+            Report::Added { token, code } => match code {
+                Some(code) => merge(
+                    token_json(token),
+                    json!({"code": code.value.as_str(), "seconds_left": code.seconds_left}),
+                ),
+                None => token_json(token),
+            },
+            Report::Tokens(tokens) => Value::Array(tokens.iter().map(token_json).collect()),
+            Report::Codes(rows) => Value::Array(rows.iter().map(row_json).collect()),
+            Report::Renamed(token) => token_json(token),
+            Report::Removed(id) => json!({"removed": id}),
+            Report::PinChanged => json!({"pin_changed": true}),
+            Report::Policy(policy) => json!({"policy": policy_name(*policy)}),
+            Report::TimeOffset(offset) => json!({"time_offset": offset}),
+            // Written by `print` straight from the zeroizing strings, never copied into a Value.
+            Report::Uris(_) => Value::Null,
+            Report::OtpTotp(code) => totp_json(code),
+            Report::OtpHotp(value) => json!({"code": value}),
+        }
+    }
+
+    /// The text form, line by line.
+    pub fn text(&self) -> Vec<String> {
+        match self {
+            Report::Created {
+                path,
+                kdf_iterations,
+            } => vec![format!(
+                "Created {} (PBKDF2-HMAC-SHA256, {kdf_iterations} iterations; no device key on this computer).",
+                path.display()
+            )],
+            Report::Added { token, code } => {
+                let mut lines = vec![format!("Added #{} {}", token.id, label(token))];
+                if token.weak_secret {
+                    lines.push(
+                        "Note: this secret is shorter than 128 bits (RFC 4226 recommends at least 128)."
+                            .into(),
+                    );
+                }
+                lines.push(match code {
+                    Some(code) => format!(
+                        "Current code: {} (valid {} s more) — type it into the service to confirm.",
+                        code.value, code.seconds_left
+                    ),
+                    None => format!(
+                        "HOTP token: run `otpvault code {}` to get the next code.",
+                        token.id
+                    ),
+                });
+                lines
+            }
+            Report::Tokens(tokens) if tokens.is_empty() => {
+                vec!["The vault is empty: add a token with `otpvault add`.".into()]
+            }
+            Report::Tokens(tokens) => tokens
+                .iter()
+                .map(|t| format!("#{:<4} {:<40} {}", t.id, label(t), kind_text(t)))
+                .collect(),
+            Report::Codes(rows) => rows
+                .iter()
+                .map(|row| match &row.code {
+                    RowCode::Totp(code) => format!(
+                        "{}  {}  ({} s left)",
+                        code.value,
+                        label(&row.token),
+                        code.seconds_left
+                    ),
+                    RowCode::Hotp { value, counter } => {
+                        format!("{value}  {}  (HOTP counter {counter})", label(&row.token))
+                    }
+                })
+                .collect(),
+            Report::Renamed(token) => vec![format!("Renamed #{} to {}", token.id, label(token))],
+            Report::Removed(id) => vec![format!("Removed #{id}")],
+            Report::PinChanged => vec!["PIN changed.".into()],
+            Report::Policy(policy) => vec![format!("Policy: {}", policy_name(*policy))],
+            Report::TimeOffset(offset) => vec![format!("Time offset: {offset:+} s")],
+            // Written by `print` straight from the zeroizing strings.
+            Report::Uris(_) => Vec::new(),
+            Report::OtpTotp(code) => vec![code.value.to_string()],
+            Report::OtpHotp(value) => vec![value.clone()],
+        }
+    }
+}
+
+/// Prints a report on standard output, as JSON or text.
+pub fn print(report: &Report, json: bool) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    if let Report::Uris(uris) = report {
+        // Secrets: written from the zeroizing strings without an intermediate copy.
+        if json {
+            out.write_all(b"[")?;
+            for (i, uri) in uris.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut out, uri.as_str()).map_err(std::io::Error::from)?;
+            }
+            out.write_all(b"]\n")?;
+        } else {
+            for uri in uris {
+                out.write_all(uri.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+        }
+    } else if json {
+        writeln!(out, "{}", report.json())?;
+    } else {
+        for line in report.text() {
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints a failure on standard error: one line, or a JSON object with `--json`.
+pub fn error(failure: &Failure, json: bool) {
+    if json {
+        eprintln!(
+            "{}",
+            json!({"error": {"kind": failure.kind, "message": failure.message}})
+        );
+    } else {
+        eprintln!("otpvault: {}", failure.message);
+    }
+}
