@@ -20,6 +20,17 @@ pub struct Cli {
     /// Print data as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Do not use or start the agent: every command asks for the PIN (for scripts).
+    #[arg(long, global = true, env = "OTPVAULT_NO_AGENT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_agent: bool,
+    /// Lock the agent after at most this many seconds (never later than the policy says).
+    #[arg(
+        long,
+        global = true,
+        env = "OTPVAULT_AGENT_TIMEOUT",
+        value_name = "SECONDS"
+    )]
+    pub agent_timeout: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -192,6 +203,15 @@ pub enum Command {
         at: Option<u64>,
         #[command(flatten)]
         typed: TypedToken,
+    },
+    /// Lock now: stop the agent holding this vault's session, wiping its keys.
+    Lock,
+    /// The agent process (started by other commands; not for direct use).
+    #[command(hide = true)]
+    Agent {
+        /// Lock after at most this many seconds.
+        #[arg(long)]
+        timeout: Option<u64>,
     },
     /// Make a throw-away vault with sample accounts and watch live codes.
     Demo {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use otpvault_core::{Clock, OpenOptions, Pin, SystemClock, Vault};
 
+use crate::access::Access;
 use crate::failure::{EXIT_VAULT, Failure, Outcome};
 use crate::input::PinSource;
 
@@ -15,6 +16,10 @@ pub struct Context {
     pub json: bool,
     /// Where PINs come from.
     pub pins: PinSource,
+    /// Use (and start) the agent under the 5- and 10-minute policies.
+    pub agent: bool,
+    /// Lock the agent after at most this many seconds.
+    pub agent_timeout: Option<u64>,
 }
 
 /// The platform's default vault location.
@@ -30,32 +35,38 @@ pub fn now() -> u64 {
     SystemClock::new().wall_seconds()
 }
 
-/// An unlocked vault and the PIN that opened it (needed per call under `EveryCode`).
-pub struct Unlocked {
-    /// The vault.
-    pub vault: Vault,
-    pin: Pin,
-}
-
-impl Unlocked {
-    /// The PIN to pass per call: `None` while a session is open, the PIN under `EveryCode`.
-    pub fn auth(&self) -> Option<&Pin> {
-        (!self.vault.status().unlocked).then_some(&self.pin)
-    }
-}
-
 impl Context {
     /// Opens the vault, locked.
     pub fn open(&self) -> Outcome<Vault> {
         Ok(Vault::open(&self.vault_path, OpenOptions::default())?)
     }
 
-    /// Opens and unlocks: every CLI run is a fresh process, so the PIN is asked once per run.
-    pub fn open_unlocked(&self) -> Outcome<Unlocked> {
+    /// The unlocked vault: through the agent when one holds it; otherwise opened here with the
+    /// PIN, and under a 5/10-minute policy an agent is started to hold it for the next commands.
+    pub fn access(&self) -> Outcome<Access> {
+        #[cfg(unix)]
+        if self.agent
+            && let Some(client) = crate::agent::Client::connect(&self.vault_path)?
+        {
+            return Ok(Access::Agent(client));
+        }
         let vault = self.open()?;
-        let pin = self.pins.pin("PIN: ")?;
+        let pin_text = self.pins.read("PIN: ")?;
+        let pin = Pin::new(&pin_text)?;
         vault.unlock(&pin)?;
-        Ok(Unlocked { vault, pin })
+        let timed = vault.status().unlocked;
+        let access = Access::local(vault, pin);
+        #[cfg(unix)]
+        if self.agent && timed {
+            // Best effort: without an agent the next command asks the PIN again.
+            if let Ok(starting) =
+                crate::agent::spawn(&self.vault_path, &pin_text, self.agent_timeout)
+            {
+                return Ok(access.with_agent_starting(starting));
+            }
+        }
+        let _ = timed;
+        Ok(access)
     }
 
     /// Creates the vault's directory (0700) when it does not exist.

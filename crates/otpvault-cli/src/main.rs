@@ -9,7 +9,11 @@
 //! - [`render`]: the one place that prints reports and errors, as text or JSON.
 //! - [`failure`]: exit codes, mapped exhaustively from the core's errors.
 //! - [`context`], [`input`]: the vault path, and where PINs and secrets come from.
+//! - [`access`], [`agent`]: the unlocked vault, here or held by the agent across commands.
 
+mod access;
+#[cfg(unix)]
+mod agent;
 mod args;
 mod commands;
 mod context;
@@ -39,6 +43,8 @@ fn main() -> ExitCode {
         pins: PinSource {
             from_stdin: cli.pin_stdin,
         },
+        agent: !cli.no_agent,
+        agent_timeout: cli.agent_timeout,
     };
     match commands::run(&ctx, cli.command) {
         Ok(()) => ExitCode::from(EXIT_OK),

@@ -6,11 +6,41 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use otpvault_core::{OtpKind, TokenInfo, TotpCode, UnlockPolicy};
+use otpvault_core::{Algorithm, OtpKind, TokenInfo, TotpCode, UnlockPolicy};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::failure::{Failure, Outcome};
+
+/// A time-based code as the CLI shows it (computed here, or received from the agent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    /// The code.
+    pub value: String,
+    /// Seconds until it changes.
+    pub seconds_left: u32,
+    /// The period in seconds.
+    pub period: u32,
+    /// The next step's code.
+    pub next_value: String,
+}
+
+impl From<&TotpCode> for Code {
+    fn from(code: &TotpCode) -> Self {
+        Code {
+            value: code.value.as_str().to_owned(),
+            seconds_left: code.seconds_left,
+            period: code.period,
+            next_value: code.next_value.as_str().to_owned(),
+        }
+    }
+}
+
+impl From<TotpCode> for Code {
+    fn from(code: TotpCode) -> Self {
+        Code::from(&code)
+    }
+}
 
 /// One row of `code`: a TOTP/Steam code with its validity, or an HOTP code just drawn.
 pub struct CodeRow {
@@ -23,7 +53,7 @@ pub struct CodeRow {
 /// The code of a [`CodeRow`].
 pub enum RowCode {
     /// A time-based code.
-    Totp(TotpCode),
+    Totp(Code),
     /// An HOTP code and the counter it used.
     Hotp {
         /// The code.
@@ -47,7 +77,7 @@ pub enum Report {
         /// The token.
         token: TokenInfo,
         /// Its current code (`None` for HOTP).
-        code: Option<TotpCode>,
+        code: Option<Code>,
     },
     /// `list`.
     Tokens(Vec<TokenInfo>),
@@ -66,9 +96,14 @@ pub enum Report {
     /// `export --uris`.
     Uris(Vec<Zeroizing<String>>),
     /// `otp` for a time-based token.
-    OtpTotp(TotpCode),
+    OtpTotp(Code),
     /// `otp` for an HOTP token.
     OtpHotp(String),
+    /// `lock`.
+    Locked {
+        /// An agent held the session (and has now locked).
+        agent_was_running: bool,
+    },
 }
 
 /// `Issuer (account)`, or whichever of the two is set.
@@ -119,12 +154,51 @@ pub fn token_json(t: &TokenInfo) -> Value {
     )
 }
 
-fn totp_json(code: &TotpCode) -> Value {
+/// A code as JSON: `{code, seconds_left, period, next_code}`.
+pub fn code_json(code: &Code) -> Value {
     json!({
-        "code": code.value.as_str(),
+        "code": code.value,
         "seconds_left": code.seconds_left,
         "period": code.period,
-        "next_code": code.next_value.as_str(),
+        "next_code": code.next_value,
+    })
+}
+
+/// Reads back what [`code_json`] wrote (the agent's answers).
+pub fn code_from_json(value: &Value) -> Option<Code> {
+    Some(Code {
+        value: value["code"].as_str()?.to_owned(),
+        seconds_left: u32::try_from(value["seconds_left"].as_u64()?).ok()?,
+        period: u32::try_from(value["period"].as_u64()?).ok()?,
+        next_value: value["next_code"].as_str()?.to_owned(),
+    })
+}
+
+/// Reads back what [`token_json`] wrote (the agent's answers).
+pub fn token_from_json(value: &Value) -> Option<TokenInfo> {
+    let kind = match value["type"].as_str()? {
+        "totp" => OtpKind::Totp {
+            period: u32::try_from(value["period"].as_u64()?).ok()?,
+        },
+        "hotp" => OtpKind::Hotp {
+            counter: value["counter"].as_u64()?,
+        },
+        "steam" => OtpKind::Steam,
+        _ => return None,
+    };
+    Some(TokenInfo {
+        id: value["id"].as_i64()?,
+        issuer: value["issuer"].as_str()?.to_owned(),
+        account: value["account"].as_str()?.to_owned(),
+        kind,
+        algorithm: match value["algorithm"].as_str()? {
+            "SHA1" => Algorithm::Sha1,
+            "SHA256" => Algorithm::Sha256,
+            "SHA512" => Algorithm::Sha512,
+            _ => return None,
+        },
+        digits: u8::try_from(value["digits"].as_u64()?).ok()?,
+        weak_secret: value["weak_secret"].as_bool()?,
     })
 }
 
@@ -136,7 +210,7 @@ fn row_json(row: &CodeRow) -> Value {
         "type": kind_fields(row.token.kind)["type"],
     });
     match &row.code {
-        RowCode::Totp(code) => merge(base, totp_json(code)),
+        RowCode::Totp(code) => merge(base, code_json(code)),
         RowCode::Hotp { value, counter } => merge(base, json!({"code": value, "counter": counter})),
     }
 }
@@ -166,7 +240,7 @@ impl Report {
             Report::Added { token, code } => match code {
                 Some(code) => merge(
                     token_json(token),
-                    json!({"code": code.value.as_str(), "seconds_left": code.seconds_left}),
+                    json!({"code": code.value, "seconds_left": code.seconds_left}),
                 ),
                 None => token_json(token),
             },
@@ -179,8 +253,11 @@ impl Report {
             Report::TimeOffset(offset) => json!({"time_offset": offset}),
             // Written by `print` straight from the zeroizing strings, never copied into a Value.
             Report::Uris(_) => Value::Null,
-            Report::OtpTotp(code) => totp_json(code),
+            Report::OtpTotp(code) => code_json(code),
             Report::OtpHotp(value) => json!({"code": value}),
+            Report::Locked { agent_was_running } => {
+                json!({"locked": true, "agent_was_running": agent_was_running})
+            }
         }
     }
 
@@ -242,8 +319,14 @@ impl Report {
             Report::TimeOffset(offset) => vec![format!("Time offset: {offset:+} s")],
             // Written by `print` straight from the zeroizing strings.
             Report::Uris(_) => Vec::new(),
-            Report::OtpTotp(code) => vec![code.value.to_string()],
+            Report::OtpTotp(code) => vec![code.value.clone()],
             Report::OtpHotp(value) => vec![value.clone()],
+            Report::Locked {
+                agent_was_running: true,
+            } => vec!["Locked: the agent wiped its keys and stopped.".into()],
+            Report::Locked {
+                agent_was_running: false,
+            } => vec!["Locked (no agent was holding this vault).".into()],
         }
     }
 }

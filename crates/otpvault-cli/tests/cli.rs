@@ -31,7 +31,8 @@ impl Env {
         self.dir.path().join("data").join("vault.db")
     }
 
-    /// Runs `otpvault --vault … --pin-stdin ARGS` with `stdin` as input.
+    /// Runs `otpvault --vault … --pin-stdin ARGS` with `stdin` as input (no agent: each run asks
+    /// for the PIN, as scripts do; the agent has its own tests).
     fn run(&self, args: &[&str], stdin: &str) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
             .arg("--vault")
@@ -39,6 +40,7 @@ impl Env {
             .arg("--pin-stdin")
             .args(args)
             .env_remove("OTPVAULT_VAULT")
+            .env("OTPVAULT_NO_AGENT", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -309,8 +311,32 @@ fn every_code_policy_asks_for_each_frame_and_watch_prints_frames() {
     assert!(out.contains('#') && out.contains("s"), "{out}");
 
     env.ok(&["policy", "every-code"], &format!("{PIN}\n"));
+    // One PIN reveals the codes until the first of them expires; a token with a 1-second period
+    // expires after every frame, so each frame needs the PIN, with a locked screen in between.
+    env.ok(
+        &[
+            "add",
+            "--secret",
+            RFC_SHA1_B32,
+            "--account",
+            "fast",
+            "--period",
+            "1",
+        ],
+        &format!("{PIN}\n"),
+    );
     let out = env.ok(&["watch", "--frames", "2"], &format!("{PIN}\n{PIN}\n"));
     assert_eq!(out.matches("PIN asked for every code").count(), 2, "{out}");
+    assert!(out.contains("locked (the code expired)"), "{out}");
+    let locked_at = out.find("locked (the code expired)").unwrap();
+    assert!(
+        !out[locked_at..]
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .contains("ACME"),
+        "the locked screen shows no code: {out}"
+    );
     // Without a second PIN the second frame is not revealed.
     let out = env.run(&["watch", "--frames", "2"], &format!("{PIN}\n"));
     assert_eq!(out.status.code(), Some(2));

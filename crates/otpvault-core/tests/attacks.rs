@@ -510,3 +510,17 @@ fn a_session_ends_when_either_clock_says_so() {
     clock.advance_seconds(300);
     assert!(!vault.status().unlocked);
 }
+
+#[test]
+fn external_changes_move_only_for_other_writers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = vault_path(&dir);
+    let clock = clock();
+    let a = create(&path, UnlockPolicy::FiveMinutes, &clock);
+    let before = a.external_changes().unwrap();
+    a.add_uri(None, HOTP_URI).unwrap();
+    assert_eq!(a.external_changes().unwrap(), before, "own writes");
+    let b = reopen(&path, &clock);
+    b.unlock(&pin(PIN)).unwrap();
+    assert_ne!(a.external_changes().unwrap(), before, "another writer");
+}

@@ -34,11 +34,11 @@ pub fn run(
         }
         (None, None) => return Err(Failure::invalid("give a URI, --qr IMAGE or --secret")),
     };
-    let unlocked = ctx.open_unlocked()?;
-    let info = unlocked.vault.add_token(unlocked.auth(), token)?;
+    let access = ctx.access()?;
+    let info = access.add(token)?;
     let code = match info.kind {
         OtpKind::Hotp { .. } => None,
-        _ => Some(unlocked.vault.code(unlocked.auth(), info.id, now())?),
+        _ => Some(access.code(info.id, now())?),
     };
     Ok(Report::Added { token: info, code })
 }

@@ -15,9 +15,8 @@ fn matches_query(t: &TokenInfo, query: &str) -> bool {
 }
 
 pub fn run(ctx: &Context, query: Option<&str>, at: Option<u64>) -> Outcome<Report> {
-    let unlocked = ctx.open_unlocked()?;
-    let (vault, auth) = (&unlocked.vault, unlocked.auth());
-    let tokens = vault.list(auth)?;
+    let access = ctx.access()?;
+    let tokens = access.list()?;
     let selected: Vec<TokenInfo> = tokens
         .into_iter()
         .filter(|t| query.is_none_or(|q| matches_query(t, q)))
@@ -30,14 +29,11 @@ pub fn run(ctx: &Context, query: Option<&str>, at: Option<u64>) -> Outcome<Repor
     for token in selected {
         let code = match token.kind {
             OtpKind::Hotp { .. } if query.is_some() => {
-                let hotp = vault.next_hotp(auth, token.id)?;
-                RowCode::Hotp {
-                    value: hotp.value,
-                    counter: hotp.counter,
-                }
+                let (value, counter) = access.next_hotp(token.id)?;
+                RowCode::Hotp { value, counter }
             }
             OtpKind::Hotp { .. } => continue,
-            _ => RowCode::Totp(vault.code(auth, token.id, unix)?),
+            _ => RowCode::Totp(access.code(token.id, unix)?),
         };
         rows.push(CodeRow { token, code });
     }

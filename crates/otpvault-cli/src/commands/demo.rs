@@ -1,8 +1,11 @@
-//! `otpvault demo`: a throw-away vault with sample accounts, watched live.
+//! `otpvault demo`: a throw-away vault with sample accounts, watched live. It never touches the
+//! user's own vault and suggests no command that would; its files are removed when it ends,
+//! Ctrl-C included.
 
-use otpvault_core::{CreateOptions, Secret, TokenParams, UnlockPolicy, Vault, uri};
+use otpvault_core::{CreateOptions, Pin, Secret, TokenParams, UnlockPolicy, Vault, uri};
 
-use super::watch::watch_vault;
+use super::watch::{Source, watch};
+use crate::access::Access;
 use crate::failure::Outcome;
 
 const DEMO_PIN: &str = "13579";
@@ -14,37 +17,61 @@ const DEMO_URIS: &[&str] = &[
     "steam://ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
 ];
 
-/// `otpvault demo`: a throw-away vault with sample accounts, watched live.
+/// The demo vault, unlocked again with the demo PIN whenever its session ends.
+struct DemoSource {
+    path: std::path::PathBuf,
+}
+
+impl Source for DemoSource {
+    fn access(&mut self) -> Outcome<Access> {
+        let vault = Vault::open(&self.path, otpvault_core::OpenOptions::default())?;
+        let pin = Pin::new(DEMO_PIN)?;
+        vault.unlock(&pin)?;
+        Ok(Access::local(vault, pin))
+    }
+
+    fn seconds_left(&mut self, access: &Access) -> Option<u64> {
+        access.session_seconds_left()
+    }
+}
+
+/// Removes the demo's directory when dropped (normal end, error or Ctrl-C alike).
+struct Cleanup(std::path::PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub fn run(frames: Option<u64>) -> Outcome {
     let dir = std::env::temp_dir().join(format!("otpvault-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    let _cleanup = Cleanup(dir.clone());
     let path = dir.join("vault.db");
-    let result = (|| {
-        let vault = Vault::create(
-            &path,
-            DEMO_PIN,
-            CreateOptions::new(UnlockPolicy::TenMinutes),
-        )?;
-        for text in DEMO_URIS {
-            vault.add_token(None, uri::parse(text)?)?;
-        }
-        let fresh = Secret::generate()?;
-        vault.add_typed(
-            None,
-            &fresh.to_base32(),
-            TokenParams {
-                issuer: "Your portal".into(),
-                account: "typed by hand".into(),
-                ..TokenParams::default()
-            },
-        )?;
-        println!(
-            "Demo vault {} (PIN {DEMO_PIN}, {} PBKDF2 iterations), removed when the demo ends.",
-            path.display(),
-            vault.status().kdf_iterations
-        );
-        watch_vault(&vault, None, frames, "otpvault demo")
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let vault = Vault::create(
+        &path,
+        DEMO_PIN,
+        CreateOptions::new(UnlockPolicy::TenMinutes),
+    )?;
+    for text in DEMO_URIS {
+        vault.add_token(None, uri::parse(text)?)?;
+    }
+    let fresh = Secret::generate()?;
+    vault.add_typed(
+        None,
+        &fresh.to_base32(),
+        TokenParams {
+            issuer: "Your portal".into(),
+            account: "typed by hand".into(),
+            ..TokenParams::default()
+        },
+    )?;
+    let iterations = vault.status().kdf_iterations;
+    drop(vault);
+    println!(
+        "Demo vault (PIN {DEMO_PIN}, {iterations} PBKDF2 iterations) in a temporary folder, removed when the demo ends."
+    );
+    let title = format!("otpvault demo — throw-away vault, PIN {DEMO_PIN}");
+    watch(&mut DemoSource { path }, frames, &title, false)
 }

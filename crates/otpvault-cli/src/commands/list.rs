@@ -5,6 +5,5 @@ use crate::failure::Outcome;
 use crate::render::Report;
 
 pub fn run(ctx: &Context) -> Outcome<Report> {
-    let unlocked = ctx.open_unlocked()?;
-    Ok(Report::Tokens(unlocked.vault.list(unlocked.auth())?))
+    Ok(Report::Tokens(ctx.access()?.list()?))
 }

@@ -8,6 +8,7 @@ mod demo;
 mod export;
 mod init;
 mod list;
+mod lock;
 mod otp;
 mod policy;
 mod remove;
@@ -49,6 +50,15 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
         Command::Otp { uri, at, typed } => otp::run(uri.as_deref(), at, &typed)?,
         Command::Watch { frames } => return watch::run(ctx, frames),
         Command::Demo { frames } => return demo::run(frames),
+        Command::Lock => lock::run(ctx)?,
+        #[cfg(unix)]
+        Command::Agent { timeout } => {
+            return crate::agent::serve(&ctx.vault_path, timeout.or(ctx.agent_timeout));
+        }
+        #[cfg(not(unix))]
+        Command::Agent { .. } => {
+            return Err(crate::failure::Failure::invalid("no agent on this system"));
+        }
     };
     render::print(&report, ctx.json)
 }

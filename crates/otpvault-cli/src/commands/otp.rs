@@ -18,7 +18,7 @@ pub fn run(uri_text: Option<&str>, at: Option<u64>, typed: &TypedToken) -> Outco
         (None, None) => return Err(Failure::invalid("give a URI or --secret")),
     };
     Ok(match token.totp_at(at.unwrap_or_else(now)) {
-        Some(code) => Report::OtpTotp(code),
+        Some(code) => Report::OtpTotp(code.into()),
         None => Report::OtpHotp(token.hotp_current().unwrap_or_default()),
     })
 }

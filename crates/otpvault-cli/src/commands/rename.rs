@@ -12,14 +12,13 @@ pub fn run(
     issuer: Option<String>,
     account: Option<String>,
 ) -> Outcome<Report> {
-    let unlocked = ctx.open_unlocked()?;
-    let (vault, auth) = (&unlocked.vault, unlocked.auth());
-    let current = vault
-        .list(auth)?
+    let access = ctx.access()?;
+    let current = access
+        .list()?
         .into_iter()
         .find(|t| t.id == id)
         .ok_or(VaultError::NotFound)?;
     let issuer = issuer.unwrap_or(current.issuer);
     let account = account.unwrap_or(current.account);
-    Ok(Report::Renamed(vault.rename(auth, id, &issuer, &account)?))
+    Ok(Report::Renamed(access.rename(id, &issuer, &account)?))
 }

@@ -1,125 +1,528 @@
 //! `otpvault watch`: a live view of every code, refreshed every second, honouring the policy.
 //! `demo` draws the same view over a throw-away vault.
+//!
+//! A code never stays on screen after it expires or after the vault locks: when the session ends
+//! (5/10 minutes) or, under `EveryCode`, when the first code shown expires, the screen is cleared to
+//! a locked screen before the PIN is asked again. On a terminal the view is drawn in the alternate
+//! screen (nothing piles up in the scrollback), fitted to the terminal's width by display width
+//! (CJK, emoji and combining marks align), paged when there are more tokens than rows, with digits
+//! grouped (`123 456`) and a countdown that turns red in the last 5 s (`NO_COLOR` turns colour
+//! off). Piped, the output is the plain frames scripts have always read.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use otpvault_core::{Entry, Pin, UnlockPolicy, Vault};
+use otpvault_core::TokenInfo;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::access::Access;
 use crate::context::{Context, now};
 use crate::failure::{Failure, Outcome};
-use crate::render::label;
+use crate::render::{Code, label};
 
-const BAR_WIDTH: u64 = 20;
 /// The next code is shown in the last seconds of a period.
 const PREVIEW_SECONDS: u32 = 5;
+/// Seconds each page shows when the tokens do not fit the terminal.
+const PAGE_SECONDS: u64 = 5;
 
-fn bar(seconds_left: u32, period: u32) -> String {
-    let filled = u64::from(seconds_left) * BAR_WIDTH / u64::from(period.max(1));
+/// How frames are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Drawing on a terminal (alternate screen, grouping, fitting, paging).
+    pub tty: bool,
+    /// ANSI colours (a terminal without `NO_COLOR`).
+    pub color: bool,
+    /// Columns available.
+    pub width: usize,
+    /// Rows available.
+    pub height: usize,
+}
+
+impl Style {
+    fn detect() -> Self {
+        let tty = std::io::stdout().is_terminal();
+        let (width, height) = terminal_size().unwrap_or((80, 24));
+        Style {
+            tty,
+            color: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            width,
+            height,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn terminal_size() -> Option<(usize, usize)> {
+    let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
+    (size.ws_col > 0 && size.ws_row > 0)
+        .then(|| (usize::from(size.ws_col), usize::from(size.ws_row)))
+}
+
+#[cfg(not(unix))]
+fn terminal_size() -> Option<(usize, usize)> {
+    None
+}
+
+/// One row of the view.
+pub struct Row {
+    /// The token.
+    pub token: TokenInfo,
+    /// Its code (`None` for HOTP).
+    pub code: Option<Code>,
+}
+
+/// `123 456`, `1234 5678`, `123 4567`; Steam's letters and odd lengths stay as they are.
+pub fn group_digits(code: &str) -> String {
+    if !code.bytes().all(|b| b.is_ascii_digit()) || code.len() < 6 {
+        return code.to_owned();
+    }
+    let split = code.len() / 2;
+    format!("{} {}", &code[..split], &code[split..])
+}
+
+/// `text` cut to at most `width` columns (with `…` when cut) and padded to exactly `width`.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    if text.width() > width {
+        for c in text.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w + 1 > width {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        out.push('…');
+        used += 1;
+    } else {
+        out.push_str(text);
+        used = text.width();
+    }
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
+fn bar(seconds_left: u32, period: u32, width: u64) -> String {
+    let filled = (u64::from(seconds_left) * width / u64::from(period.max(1))).min(width);
     format!(
         "[{}{}]",
         "#".repeat(filled as usize),
-        "-".repeat((BAR_WIDTH - filled) as usize)
+        "-".repeat((width - filled) as usize)
     )
 }
 
-fn render(entries: &[Entry], header: &str) -> String {
-    let mut out = String::new();
-    out.push_str(header);
-    out.push('\n');
-    for entry in entries {
-        let name = label(&entry.info);
-        match &entry.code {
+/// The plain frame scripts read when the output is not a terminal (unchanged format).
+fn plain_lines(rows: &[Row], header: &str, hotp_hint: bool) -> Vec<String> {
+    let mut lines = vec![header.to_owned()];
+    for row in rows {
+        let name = label(&row.token);
+        lines.push(match &row.code {
             Some(code) => {
                 let mut line = format!(
                     "{:<36} {:>10}  {} {:>2}s",
                     name,
                     code.value,
-                    bar(code.seconds_left, code.period),
+                    bar(code.seconds_left, code.period, 20),
                     code.seconds_left
                 );
                 if code.seconds_left <= PREVIEW_SECONDS {
                     line.push_str(&format!("  next {}", code.next_value));
                 }
-                out.push_str(&line);
+                line
             }
-            None => out.push_str(&format!(
+            None if hotp_hint => format!(
                 "{name:<36} {:>10}  (HOTP: otpvault code {})",
-                "------", entry.info.id
-            )),
-        }
-        out.push('\n');
+                "------", row.token.id
+            ),
+            None => format!("{name:<36} {:>10}  (HOTP)", "------"),
+        });
     }
-    if entries.is_empty() {
-        out.push_str("(no tokens yet: otpvault add)\n");
+    if rows.is_empty() {
+        lines.push("(no tokens yet: otpvault add)".into());
     }
-    out
+    lines
 }
 
-fn show(frame: &str, first: bool) -> Outcome {
-    let mut out = std::io::stdout().lock();
-    if out.is_terminal() {
-        write!(out, "\x1b[2J\x1b[H{frame}")?;
-    } else {
-        if !first {
-            writeln!(out)?;
-        }
-        write!(out, "{frame}")?;
+/// The terminal frame: fitted to `style.width` by display width, one page of `style.height`.
+pub fn tty_lines(
+    rows: &[Row],
+    header: &str,
+    style: &Style,
+    page: usize,
+    hotp_hint: bool,
+) -> Vec<String> {
+    const CODE: usize = 11; // "1234 567890"
+    const BAR: u64 = 10;
+    const TAIL: usize = 2 + CODE + 2 + (BAR as usize + 2) + 4 + 15; // code, bar, "30s", "  next …"
+    let name_width = style.width.saturating_sub(TAIL).clamp(8, 60);
+    let per_page = style.height.saturating_sub(2).max(1);
+    let pages = rows.len().div_ceil(per_page).max(1);
+    let page = page % pages;
+    let mut header = header.to_owned();
+    if pages > 1 {
+        header.push_str(&format!(" — page {}/{pages}", page + 1));
     }
-    out.flush()?;
-    Ok(())
+    let mut lines = vec![fit(&header, style.width).trim_end().to_owned()];
+    for row in rows.iter().skip(page * per_page).take(per_page) {
+        let name = fit(&label(&row.token), name_width);
+        let line = match &row.code {
+            Some(code) => {
+                let last = code.seconds_left <= PREVIEW_SECONDS;
+                let (on, off) = match (style.color, last) {
+                    (true, true) => ("\x1b[31m", "\x1b[0m"),
+                    (true, false) => ("\x1b[32m", "\x1b[0m"),
+                    _ => ("", ""),
+                };
+                let mut line = format!(
+                    "{name}  {:>CODE$}  {on}{} {:>2}s{off}",
+                    group_digits(&code.value),
+                    bar(code.seconds_left, code.period, BAR),
+                    code.seconds_left
+                );
+                if last {
+                    line.push_str(&format!("  next {}", group_digits(&code.next_value)));
+                }
+                line
+            }
+            None if hotp_hint => {
+                format!("{name}  {:>CODE$}  otpvault next {}", "press", row.token.id)
+            }
+            None => format!("{name}  {:>CODE$}  (HOTP)", "------"),
+        };
+        lines.push(line);
+    }
+    if rows.is_empty() {
+        lines.push("(no tokens yet: otpvault add)".into());
+    }
+    lines
 }
 
-/// Sleeps until the next wall-clock second.
-fn wait_for_next_second() {
+/// The terminal: alternate screen while drawing, restored on drop (also after Ctrl-C).
+struct Terminal {
+    style: Style,
+    first: bool,
+}
+
+impl Terminal {
+    fn new(style: Style) -> Self {
+        if style.tty {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "\x1b[?1049h\x1b[?25l");
+            let _ = out.flush();
+        }
+        Terminal { style, first: true }
+    }
+
+    fn draw(&mut self, lines: &[String]) -> Outcome {
+        let mut out = std::io::stdout().lock();
+        let result = (|| {
+            if self.style.tty {
+                write!(out, "\x1b[H\x1b[2J")?;
+                for line in lines {
+                    write!(out, "{line}\r\n")?;
+                }
+            } else {
+                if !self.first {
+                    writeln!(out)?;
+                }
+                for line in lines {
+                    writeln!(out, "{line}")?;
+                }
+            }
+            out.flush()
+        })();
+        self.first = false;
+        match result {
+            Ok(()) => Ok(()),
+            // `watch | head -3`: the reader left; stop quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                Err(Failure::new(0, "closed", ""))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Clears the codes away before anything else (a PIN prompt) is shown.
+    fn locked(&mut self, title: &str, why: &str) -> Outcome {
+        self.draw(&[
+            format!("{title} — locked ({why})"),
+            String::new(),
+            "Enter the PIN to show the codes again (Ctrl-C to quit).".into(),
+        ])
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        if self.style.tty {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "\x1b[?25h\x1b[?1049l");
+            let _ = out.flush();
+        }
+    }
+}
+
+/// Sleeps until the next wall-clock second, waking early when `stop` is set.
+fn wait_for_next_second(stop: &AtomicBool) {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    std::thread::sleep(Duration::from_nanos(u64::from(
-        1_000_000_000 - nanos.min(999_999_999),
-    )));
+    let mut left = Duration::from_nanos(u64::from(1_000_000_000 - nanos.min(999_999_999)));
+    while !left.is_zero() && !stop.load(Ordering::SeqCst) {
+        let step = left.min(Duration::from_millis(50));
+        std::thread::sleep(step);
+        left -= step;
+    }
 }
 
-pub fn watch_vault(
-    vault: &Vault,
-    ctx: Option<&Context>,
+/// Where the view gets its codes, and how it gets them back after a lock.
+pub trait Source {
+    /// The unlocked vault, asking the PIN when needed.
+    fn access(&mut self) -> Outcome<Access>;
+    /// Seconds until the vault locks (`None`: it never stays unlocked, `EveryCode`).
+    fn seconds_left(&mut self, access: &Access) -> Option<u64>;
+}
+
+struct VaultSource<'a> {
+    ctx: &'a Context,
+}
+
+impl Source for VaultSource<'_> {
+    fn access(&mut self) -> Outcome<Access> {
+        self.ctx.access()
+    }
+
+    fn seconds_left(&mut self, access: &Access) -> Option<u64> {
+        access.session_seconds_left()
+    }
+}
+
+fn is_lock(failure: &Failure) -> bool {
+    matches!(failure.kind, "locked" | "agent_gone")
+}
+
+/// Draws frames until `frames` have been shown, Ctrl-C, or a closed pipe.
+pub fn watch(
+    source: &mut dyn Source,
     frames: Option<u64>,
     title: &str,
+    hotp_hint: bool,
+) -> Outcome {
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    let style = Style::detect();
+    let mut terminal = Terminal::new(style);
+    let result = watch_loop(source, &mut terminal, &stop, frames, title, hotp_hint);
+    drop(terminal);
+    match result {
+        Err(failure) if failure.kind == "closed" => Ok(()),
+        other => other,
+    }
+}
+
+fn watch_loop(
+    source: &mut dyn Source,
+    terminal: &mut Terminal,
+    stop: &AtomicBool,
+    frames: Option<u64>,
+    title: &str,
+    hotp_hint: bool,
 ) -> Outcome {
     let mut shown = 0u64;
-    while frames.is_none_or(|n| shown < n) {
-        let status = vault.status();
-        let entries = if status.unlocked {
-            vault.entries(None, now())?
-        } else {
-            let ctx = ctx.ok_or_else(|| Failure::invalid("the vault is locked"))?;
-            let pin: Pin = ctx
-                .pins
-                .pin(if shown == 0 { "PIN: " } else { "PIN again: " })?;
-            let info = vault.unlock(&pin)?;
-            if info.policy == UnlockPolicy::EveryCode {
-                // Reveal this frame's codes with the PIN; nothing stays unlocked.
-                vault.entries(Some(&pin), now())?
-            } else {
-                vault.entries(None, now())?
-            }
+    let mut access: Option<Access> = None;
+    // Under EveryCode: the codes revealed by one PIN, shown until the first of them expires.
+    let mut revealed: Option<(u64, Vec<Row>)> = None;
+    while frames.is_none_or(|n| shown < n) && !stop.load(Ordering::SeqCst) {
+        let current = match access.take() {
+            Some(current) => current,
+            None => source.access()?,
         };
-        let status = vault.status();
-        let header = match status.session_seconds_left {
-            Some(left) => format!("{title} — locks in {left} s (Ctrl-C to quit)"),
-            None => format!("{title} — PIN asked for every code"),
+        let unix = now();
+        let seconds_left = source.seconds_left(&current);
+        let rows = match (&seconds_left, &revealed) {
+            (None, Some((at, rows))) => shift(rows, unix.saturating_sub(*at)),
+            _ => match current.entries(unix) {
+                Ok(entries) => entries
+                    .into_iter()
+                    .map(|(token, code)| Row { token, code })
+                    .collect(),
+                Err(failure) if is_lock(&failure) => {
+                    terminal.locked(title, "the session ended")?;
+                    continue;
+                }
+                Err(failure) => return Err(failure),
+            },
         };
-        show(&render(&entries, &header), shown == 0)?;
-        shown += 1;
-        if frames.is_none_or(|n| shown < n) {
-            wait_for_next_second();
+        if seconds_left.is_none() && revealed.is_none() {
+            revealed = Some((unix, shift(&rows, 0)));
         }
+        let expired = rows
+            .iter()
+            .any(|r| r.code.as_ref().is_some_and(|c| c.seconds_left == 0));
+        if expired {
+            // The codes go before the PIN is asked again; `current` is dropped with them.
+            terminal.locked(title, "the code expired")?;
+            revealed = None;
+            continue;
+        }
+        let header = match seconds_left {
+            Some(left) => format!("{title} — locks in {left} s (Ctrl-C to quit)"),
+            None => format!("{title} — PIN asked for every code (Ctrl-C to quit)"),
+        };
+        let lines = if terminal.style.tty {
+            let page = (shown / PAGE_SECONDS) as usize;
+            tty_lines(&rows, &header, &terminal.style, page, hotp_hint)
+        } else {
+            plain_lines(&rows, &header, hotp_hint)
+        };
+        terminal.draw(&lines)?;
+        shown += 1;
+        if frames.is_some_and(|n| shown >= n) {
+            break;
+        }
+        wait_for_next_second(stop);
+        if seconds_left.is_some_and(|left| left <= 1) {
+            terminal.locked(title, "the session ended")?;
+            continue;
+        }
+        access = Some(current);
     }
     Ok(())
+}
+
+/// The rows `elapsed` seconds later (countdowns moved on; a code at 0 has expired).
+fn shift(rows: &[Row], elapsed: u64) -> Vec<Row> {
+    rows.iter()
+        .map(|row| Row {
+            token: row.token.clone(),
+            code: row.code.as_ref().map(|code| Code {
+                seconds_left: code
+                    .seconds_left
+                    .saturating_sub(u32::try_from(elapsed).unwrap_or(u32::MAX)),
+                ..code.clone()
+            }),
+        })
+        .collect()
 }
 
 /// `otpvault watch`.
 pub fn run(ctx: &Context, frames: Option<u64>) -> Outcome {
-    let vault = ctx.open()?;
-    watch_vault(&vault, Some(ctx), frames, "otpvault")
+    watch(&mut VaultSource { ctx }, frames, "otpvault", true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otpvault_core::{Algorithm, OtpKind};
+
+    fn row(issuer: &str, account: &str, code: &str, left: u32) -> Row {
+        Row {
+            token: TokenInfo {
+                id: 1,
+                issuer: issuer.into(),
+                account: account.into(),
+                kind: OtpKind::Totp { period: 30 },
+                algorithm: Algorithm::Sha1,
+                digits: u8::try_from(code.len()).unwrap(),
+                weak_secret: false,
+            },
+            code: Some(Code {
+                value: code.into(),
+                seconds_left: left,
+                period: 30,
+                next_value: "654321".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits("123456"), "123 456");
+        assert_eq!(group_digits("12345678"), "1234 5678");
+        assert_eq!(group_digits("1234567"), "123 4567");
+        assert_eq!(group_digits("2BC4F"), "2BC4F");
+    }
+
+    #[test]
+    fn names_align_by_display_width_and_fit_the_terminal() {
+        let style = Style {
+            tty: true,
+            color: false,
+            width: 80,
+            height: 24,
+        };
+        let rows = [
+            row("東京銀行", "太郎", "123456", 20),
+            row("Bank 🏦", "e\u{301}lodie", "123456", 20),
+            row("Plain", "bob", "123456", 20),
+            row(&"Very long issuer name ".repeat(6), "someone", "123456", 3),
+        ];
+        let lines = tty_lines(&rows, "otpvault", &style, 0, true);
+        let code_columns: Vec<usize> = lines[1..]
+            .iter()
+            .map(|l| l[..l.find("123 456").unwrap()].width())
+            .collect();
+        assert!(code_columns.windows(2).all(|w| w[0] == w[1]), "{lines:#?}");
+        for line in &lines {
+            assert!(line.width() <= 80, "{} columns: {line}", line.width());
+        }
+        assert!(lines[4].contains('…'));
+        assert!(lines[4].contains("next 654 321"), "preview in the last 5 s");
+    }
+
+    #[test]
+    fn colour_turns_red_in_the_last_seconds_and_respects_no_color() {
+        let mut style = Style {
+            tty: true,
+            color: true,
+            width: 100,
+            height: 24,
+        };
+        let lines = tty_lines(&[row("A", "b", "123456", 4)], "h", &style, 0, true);
+        assert!(lines[1].contains("\x1b[31m"));
+        let lines = tty_lines(&[row("A", "b", "123456", 20)], "h", &style, 0, true);
+        assert!(lines[1].contains("\x1b[32m"));
+        style.color = false;
+        let lines = tty_lines(&[row("A", "b", "123456", 4)], "h", &style, 0, true);
+        assert!(!lines[1].contains('\x1b'));
+    }
+
+    #[test]
+    fn more_tokens_than_rows_are_paged() {
+        let style = Style {
+            tty: true,
+            color: false,
+            width: 80,
+            height: 5,
+        };
+        let rows: Vec<Row> = (0..7)
+            .map(|i| row(&format!("T{i}"), "x", "123456", 20))
+            .collect();
+        let first = tty_lines(&rows, "h", &style, 0, true);
+        assert_eq!(first.len(), 4);
+        assert!(first[0].ends_with("page 1/3"));
+        let last = tty_lines(&rows, "h", &style, 2, true);
+        assert!(last[1].starts_with("T6"));
+    }
+
+    #[test]
+    fn piped_frames_keep_their_format() {
+        let lines = plain_lines(&[row("ACME", "alice", "123456", 20)], "otpvault", true);
+        assert_eq!(
+            lines[1],
+            format!(
+                "{:<36} {:>10}  [{}{}] 20s",
+                "ACME (alice)",
+                "123456",
+                "#".repeat(13),
+                "-".repeat(7)
+            )
+        );
+    }
 }

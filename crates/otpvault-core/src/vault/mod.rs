@@ -728,6 +728,17 @@ impl Vault {
         })
     }
 
+    /// A number that changes whenever *another* connection (another `Vault` object or process)
+    /// commits a change to the file; this object's own writes leave it unchanged (SQLite's
+    /// `PRAGMA data_version`). A long-lived holder of a session (the CLI's agent) ends its session
+    /// when it moves.
+    pub fn external_changes(&self) -> Result<i64, VaultError> {
+        let inner = self.lock_inner();
+        Ok(inner
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Runs SQLite's `PRAGMA integrity_check`.
     pub fn integrity_ok(&self) -> Result<bool, VaultError> {
         storage::integrity_ok(&self.lock_inner().conn)

@@ -1,0 +1,303 @@
+//! The agent, driven through the real binary: the 5/10-minute policy across commands, its
+//! timeout, `lock`, SIGTERM, a vault file changed under it, a killed agent, EveryCode (no agent),
+//! and another user knocking on its socket.
+
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const PIN: &str = "13579";
+const URI: &str = "otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new(policy: &str) -> Self {
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let out = env.run(
+            &["--no-agent", "init", "--policy", policy],
+            &format!("{PIN}\n"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        env
+    }
+
+    fn vault(&self) -> PathBuf {
+        self.dir.path().join("vault.db")
+    }
+
+    fn agent_dir(&self) -> PathBuf {
+        self.dir.path().join("agent")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_otpvault"));
+        command
+            .arg("--vault")
+            .arg(self.vault())
+            .arg("--pin-stdin")
+            .args(args)
+            .env_remove("OTPVAULT_VAULT")
+            .env_remove("OTPVAULT_NO_AGENT")
+            .env("OTPVAULT_AGENT_DIR", self.agent_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self.command(args).spawn().unwrap();
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().unwrap()
+    }
+
+    fn agent_running(&self) -> bool {
+        std::fs::read_dir(self.agent_dir())
+            .map(|entries| entries.count() > 0)
+            .unwrap_or(false)
+    }
+
+    fn wait_agent_gone(&self) {
+        let start = Instant::now();
+        while self.agent_running() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the agent did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn agent_pid(&self) -> u32 {
+        let out = Command::new("pgrep")
+            .args([
+                "-f",
+                "--",
+                &format!("--vault {} agent", self.vault().display()),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .expect("an agent process")
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.run(&["lock"], "");
+    }
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "status {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn two_commands_within_the_window_ask_the_pin_once() {
+    let env = Env::new("5m");
+    // The first command needs the PIN and starts the agent.
+    ok(&env.run(&["add", URI], &format!("{PIN}\n")));
+    assert!(env.agent_running());
+    let mode = std::fs::metadata(env.agent_dir())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700, "private socket directory");
+    // The next ones get nothing on standard input, and work.
+    let listed: Value = serde_json::from_str(&ok(&env.run(&["--json", "list"], ""))).unwrap();
+    assert_eq!(listed[0]["issuer"], "ACME");
+    let codes: Value =
+        serde_json::from_str(&ok(&env.run(&["--json", "code", "acme"], ""))).unwrap();
+    assert_eq!(codes[0]["code"].as_str().unwrap().len(), 6);
+    ok(&env.run(&["rename", "1", "--issuer", "Acme Corp"], ""));
+    assert!(ok(&env.run(&["list"], "")).contains("Acme Corp (alice)"));
+    // `lock` ends it: the PIN is asked again.
+    ok(&env.run(&["lock"], ""));
+    env.wait_agent_gone();
+    let out = env.run(&["list"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no PIN"), "{}", stderr(&out));
+}
+
+#[test]
+fn after_the_timeout_the_pin_is_asked_again() {
+    let env = Env::new("10m");
+    ok(&env.run(&["--agent-timeout", "2", "add", URI], &format!("{PIN}\n")));
+    ok(&env.run(&["list"], ""));
+    env.wait_agent_gone();
+    let out = env.run(&["list"], "");
+    assert_eq!(out.status.code(), Some(2), "asks again: {}", stderr(&out));
+    assert!(ok(&env.run(&["list"], &format!("{PIN}\n"))).contains("ACME"));
+}
+
+#[test]
+fn sigterm_and_a_changed_vault_file_stop_the_agent() {
+    let env = Env::new("5m");
+    ok(&env.run(&["add", URI], &format!("{PIN}\n")));
+    let pid = env.agent_pid();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    env.wait_agent_gone();
+
+    // Another process writes to the vault (a script with --no-agent): the agent stops rather
+    // than serve a stale session.
+    ok(&env.run(&["list"], &format!("{PIN}\n")));
+    assert!(env.agent_running());
+    ok(&env.run(
+        &[
+            "--no-agent",
+            "add",
+            "otpauth://totp/Other:bob?secret=JBSWY3DPEHPK3PXP",
+        ],
+        &format!("{PIN}\n"),
+    ));
+    env.wait_agent_gone();
+    let listed = ok(&env.run(&["list"], &format!("{PIN}\n")));
+    assert!(listed.contains("Other (bob)"), "{listed}");
+}
+
+#[test]
+fn killing_the_agent_loses_nothing() {
+    let env = Env::new("5m");
+    ok(&env.run(&["add", URI], &format!("{PIN}\n")));
+    ok(&env.run(
+        &[
+            "add",
+            "otpauth://hotp/Bank:me?secret=JBSWY3DPEHPK3PXP&counter=0",
+        ],
+        "",
+    ));
+    let drawn = ok(&env.run(&["--json", "code", "bank"], ""));
+    assert!(drawn.contains("\"counter\":0"), "{drawn}");
+    let pid = env.agent_pid();
+    Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // A stale socket is left behind: the next command notices and asks the PIN.
+    let listed: Value = serde_json::from_str(&ok(
+        &env.run(&["--no-agent", "--json", "list"], &format!("{PIN}\n"))
+    ))
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[1]["counter"], 1, "the HOTP draw was committed");
+    let again = ok(&env.run(&["--json", "code", "bank"], &format!("{PIN}\n")));
+    assert!(again.contains("\"counter\":1"), "{again}");
+}
+
+#[test]
+fn every_code_never_starts_an_agent() {
+    let env = Env::new("every-code");
+    ok(&env.run(&["add", URI], &format!("{PIN}\n")));
+    assert!(!env.agent_running());
+    let out = env.run(&["list"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn no_agent_means_every_command_asks() {
+    let env = Env::new("5m");
+    ok(&env.run(&["--no-agent", "add", URI], &format!("{PIN}\n")));
+    assert!(!env.agent_running());
+    let mut command = env.command(&["list"]);
+    command.env("OTPVAULT_NO_AGENT", "1");
+    let child = command.spawn().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!env.agent_running());
+}
+
+fn as_nobody(env: &Env, args: &[&str]) -> Output {
+    let exe = env!("CARGO_BIN_EXE_otpvault");
+    let mut command = Command::new("setpriv");
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(exe)
+        .arg("--vault")
+        .arg(env.vault())
+        .arg("--pin-stdin")
+        .args(args)
+        .env("OTPVAULT_AGENT_DIR", env.agent_dir())
+        .env_remove("OTPVAULT_NO_AGENT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.output().unwrap()
+}
+
+fn make_world_reachable(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn another_user_cannot_talk_to_the_agent() {
+    if rustix_uid() != 0 || Command::new("setpriv").arg("--version").output().is_err() {
+        // Switching to another uid needs root and setpriv (CI runs as root on Debian).
+        eprintln!("another_user_cannot_talk_to_the_agent: needs root and setpriv; not run");
+        return;
+    }
+    let env = Env::new("5m");
+    ok(&env.run(&["add", URI], &format!("{PIN}\n")));
+    // The binary and the test directory must be reachable for the other user to run at all.
+    make_world_reachable(env.dir.path(), 0o755);
+    // 1. As the files are: the 0700 directory keeps the other user away from the socket.
+    let out = as_nobody(&env, &["--json", "list"]);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ACME"));
+    // 2. Even with the directory and socket opened to everyone, the agent checks the peer's
+    //    uid and answers nothing.
+    make_world_reachable(&env.agent_dir(), 0o755);
+    for entry in std::fs::read_dir(env.agent_dir()).unwrap() {
+        make_world_reachable(&entry.unwrap().path(), 0o777);
+    }
+    let out = as_nobody(&env, &["--json", "list"]);
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ACME"));
+    assert!(
+        stderr(&out).contains("refused this connection"),
+        "{}",
+        stderr(&out)
+    );
+    // The owner is still served.
+    make_world_reachable(&env.agent_dir(), 0o700);
+    assert!(ok(&env.run(&["list"], "")).contains("ACME"));
+}
+
+fn rustix_uid() -> u32 {
+    let out = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
