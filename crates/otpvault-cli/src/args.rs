@@ -144,13 +144,19 @@ pub enum Command {
     },
     /// List the tokens.
     List,
-    /// Show codes (all, or those whose id, issuer or account matches QUERY); HOTP advances.
+    /// Show codes: all, the token with id QUERY, or those whose issuer or account contains it. An
+    /// HOTP code is drawn only when QUERY selects exactly one token; other HOTP rows are listed.
     Code {
-        /// Token id, or text found in the issuer or account (case-insensitive).
+        /// A token id, or text found in the issuer or account (case-insensitive).
         query: Option<String>,
         /// Unix time to compute the codes for (default: now).
         #[arg(long)]
         at: Option<u64>,
+    },
+    /// Draw the next code of one HOTP token (its id, or text that matches only it).
+    Next {
+        /// A token id, or text found in the issuer or account (case-insensitive).
+        query: String,
     },
     /// Rename a token.
     Rename {

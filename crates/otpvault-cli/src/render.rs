@@ -54,6 +54,11 @@ pub struct CodeRow {
 pub enum RowCode {
     /// A time-based code.
     Totp(Code),
+    /// An HOTP token listed without drawing a code ("press to generate").
+    HotpPending {
+        /// The counter the next code will use.
+        counter: u64,
+    },
     /// An HOTP code and the counter it used.
     Hotp {
         /// The code.
@@ -212,6 +217,9 @@ fn row_json(row: &CodeRow) -> Value {
     match &row.code {
         RowCode::Totp(code) => merge(base, code_json(code)),
         RowCode::Hotp { value, counter } => merge(base, json!({"code": value, "counter": counter})),
+        RowCode::HotpPending { counter } => {
+            merge(base, json!({"code": null, "next_counter": counter}))
+        }
     }
 }
 
@@ -298,6 +306,9 @@ impl Report {
                 .iter()
                 .map(|t| format!("#{:<4} {:<40} {}", t.id, label(t), kind_text(t)))
                 .collect(),
+            Report::Codes(rows) if rows.is_empty() => {
+                vec!["The vault is empty: add a token with `otpvault add`.".into()]
+            }
             Report::Codes(rows) => rows
                 .iter()
                 .map(|row| match &row.code {
@@ -310,6 +321,11 @@ impl Report {
                     RowCode::Hotp { value, counter } => {
                         format!("{value}  {}  (HOTP counter {counter})", label(&row.token))
                     }
+                    RowCode::HotpPending { .. } => format!(
+                        "------  {}  (HOTP: press to generate with `otpvault next {}`)",
+                        label(&row.token),
+                        row.token.id
+                    ),
                 })
                 .collect(),
             Report::Renamed(token) => vec![format!("Renamed #{} to {}", token.id, label(token))],

@@ -214,11 +214,13 @@ fn vault_lifecycle_with_json_output() {
     assert_eq!(list[1]["period"], 60);
 
     let codes = env.json(&["code", "--at", "59"], &format!("{PIN}\n"));
-    assert_eq!(
-        codes.as_array().unwrap().len(),
-        2,
+    assert_eq!(codes.as_array().unwrap().len(), 3, "HOTP rows are listed");
+    assert_eq!(codes[2]["type"], "hotp");
+    assert!(
+        codes[2]["code"].is_null(),
         "HOTP is not advanced without a query"
     );
+    assert_eq!(codes[2]["next_counter"], 0);
     assert_eq!(codes[0]["code"], "94287082");
     assert_eq!(codes[0]["seconds_left"], 1);
     assert_eq!(
@@ -601,4 +603,94 @@ fn concurrent_code_runs_never_hand_out_the_same_hotp_code() {
         .collect();
     expected_codes.sort();
     assert_eq!(codes, expected_codes, "8 distinct codes, counters 0..7");
+}
+
+#[test]
+fn selection_never_burns_hotp_codes_by_accident() {
+    let env = Env::new();
+    env.init("every-code");
+    let pin = format!("{PIN}\n");
+    // Ids 1..=12; names with "1" in them; two Bank HOTP tokens.
+    for n in 1..=10 {
+        env.ok(
+            &[
+                "add",
+                "--secret",
+                RFC_SHA1_B32,
+                "--account",
+                &format!("user{n}"),
+                "--issuer",
+                "Svc",
+            ],
+            &pin,
+        );
+    }
+    for account in ["checking", "savings"] {
+        env.ok(
+            &[
+                "add",
+                "--secret",
+                RFC_SHA1_B32,
+                "--account",
+                account,
+                "--issuer",
+                "Bank",
+                "--counter",
+                "0",
+            ],
+            &pin,
+        );
+    }
+    // An exact id selects that token only.
+    let one = env.json(&["code", "1"], &pin);
+    assert_eq!(one.as_array().unwrap().len(), 1, "{one}");
+    assert_eq!(one[0]["account"], "user1");
+    // A query matching both HOTP tokens lists them without advancing either.
+    let both = env.json(&["code", "bank"], &pin);
+    assert_eq!(both.as_array().unwrap().len(), 2);
+    assert!(both.as_array().unwrap().iter().all(|r| r["code"].is_null()));
+    let again = env.json(&["code", "bank"], &pin);
+    assert!(
+        again
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["next_counter"] == 0)
+    );
+    let ambiguous = env.run(&["next", "bank"], &pin);
+    assert_eq!(ambiguous.status.code(), Some(2));
+    assert!(
+        stderr(&ambiguous).contains("no counter was advanced"),
+        "{}",
+        stderr(&ambiguous)
+    );
+    // One HOTP token selected: its code is drawn (RFC 4226 counter 0, then 1).
+    let drawn = env.json(&["code", "savings"], &pin);
+    assert_eq!(drawn[0]["code"], "755224");
+    let next = env.json(&["next", "12"], &pin);
+    assert_eq!(next[0]["code"], "287082");
+    let text = env.ok(&["code"], &pin);
+    assert!(
+        text.contains("press to generate with `otpvault next 11`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_hotp_only_or_empty_vault_is_not_an_error() {
+    let env = Env::new();
+    env.init("every-code");
+    let pin = format!("{PIN}\n");
+    assert!(env.ok(&["code"], &pin).contains("The vault is empty"));
+    assert_eq!(env.json(&["code"], &pin), serde_json::json!([]));
+    env.ok(
+        &[
+            "add",
+            &format!("otpauth://hotp/Yubi:key?secret={RFC_SHA1_B32}&counter=0"),
+        ],
+        &pin,
+    );
+    let rows = env.json(&["code"], &pin);
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["type"], "hotp");
 }

@@ -37,6 +37,7 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
         } => add::run(ctx, uri, qr, account, issuer, &typed)?,
         Command::List => list::run(ctx)?,
         Command::Code { query, at } => code::run(ctx, query.as_deref(), at)?,
+        Command::Next { query } => code::next(ctx, &query)?,
         Command::Rename {
             id,
             issuer,
