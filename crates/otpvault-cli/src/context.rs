@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use otpvault_core::{Clock, OpenOptions, Pin, SystemClock, Vault};
+use otpvault_core::{Clock, OpenOptions, Pin, StorageKind, SystemClock, Vault, VaultError};
+use zeroize::Zeroizing;
 
 use crate::access::Access;
 use crate::failure::{EXIT_VAULT, Failure, Outcome};
@@ -36,9 +37,59 @@ pub fn now() -> u64 {
 }
 
 impl Context {
-    /// Opens the vault, locked.
+    /// Opens the vault, locked; errors name the path and the next step.
     pub fn open(&self) -> Outcome<Vault> {
-        Ok(Vault::open(&self.vault_path, OpenOptions::default())?)
+        let path = self.vault_path.display();
+        if self.vault_path.is_dir() {
+            return Err(Failure::new(
+                EXIT_VAULT,
+                "not_a_vault",
+                format!(
+                    "{path} is a directory: give the vault file with --vault (e.g. {path}/vault.db)"
+                ),
+            ));
+        }
+        Vault::open(&self.vault_path, OpenOptions::default()).map_err(|err| match err {
+            VaultError::NoVault => Failure::new(
+                EXIT_VAULT,
+                "no_vault",
+                format!("no vault at {path} — create one with `otpvault init`"),
+            ),
+            VaultError::NotAVault => Failure::new(
+                EXIT_VAULT,
+                "not_a_vault",
+                format!("{path} is not an otpvault vault"),
+            ),
+            VaultError::Storage { kind } => Failure::new(
+                EXIT_VAULT,
+                "storage",
+                format!(
+                    "cannot open {path}: {} — check the file's permissions",
+                    match kind {
+                        StorageKind::ReadOnly => "it is read-only",
+                        StorageKind::CannotOpen => "it cannot be opened",
+                        StorageKind::Busy => "another program holds it locked",
+                        StorageKind::Full => "the disk is full",
+                        StorageKind::Io => "a read failed",
+                        StorageKind::Other => "the database refused it",
+                    }
+                ),
+            ),
+            other => Failure::from(other),
+        })
+    }
+
+    /// Asks for the PIN of `vault`, unless a wrong-PIN delay is running: then says how long to
+    /// wait without asking.
+    pub fn ask_pin(&self, vault: &Vault, prompt: &str) -> Outcome<Zeroizing<String>> {
+        let status = vault.status();
+        if status.locked_out_seconds > 0 {
+            return Err(VaultError::LockedOut {
+                seconds_left: status.locked_out_seconds,
+            }
+            .into());
+        }
+        self.pins.read(prompt)
     }
 
     /// The unlocked vault: through the agent when one holds it; otherwise opened here with the
@@ -51,7 +102,7 @@ impl Context {
             return Ok(Access::Agent(client));
         }
         let vault = self.open()?;
-        let pin_text = self.pins.read("PIN: ")?;
+        let pin_text = self.ask_pin(&vault, "PIN: ")?;
         let pin = Pin::new(&pin_text)?;
         vault.unlock(&pin)?;
         let timed = vault.status().unlocked;

@@ -347,8 +347,16 @@ impl Report {
     }
 }
 
-/// Prints a report on standard output, as JSON or text.
+/// Prints a report on standard output, as JSON or text. A reader that went away (`| head`) ends
+/// the output quietly.
 pub fn print(report: &Report, json: bool) -> Outcome {
+    match write_report(report, json) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn write_report(report: &Report, json: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     if let Report::Uris(uris) = report {
         // Secrets: written from the zeroizing strings without an intermediate copy.

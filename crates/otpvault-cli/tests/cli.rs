@@ -694,3 +694,113 @@ fn an_hotp_only_or_empty_vault_is_not_an_error() {
     assert_eq!(rows.as_array().unwrap().len(), 1);
     assert_eq!(rows[0]["type"], "hotp");
 }
+
+#[test]
+fn prompts_and_errors_a_person_can_act_on() {
+    let env = Env::new();
+    // A weak new PIN asks again (up to 3 times) instead of ending the command.
+    let out = env.run(
+        &["init", "--policy", "5m", "--kdf-iterations", "600000"],
+        "11111\n12345\n13579\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("try again").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+    // init on an existing vault says so before asking for a PIN.
+    let out = env.run(&["init"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    // change-pin checks the current PIN first (one line only: no new PIN asked).
+    let out = env.run(&["change-pin"], &format!("{WRONG}\n"));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // No terminal to ask the PIN on: the hint names --pin-stdin.
+    let out = Command::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("--vault")
+        .arg(env.vault())
+        .arg("list")
+        .env("OTPVAULT_NO_AGENT", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("--pin-stdin"), "{}", stderr(&out));
+    // During a lockout: how long to wait, without asking for the PIN.
+    for _ in 0..4 {
+        env.run(&["list"], &format!("{WRONG}\n"));
+    }
+    let out = env.run(&["list"], "");
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("try again in"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("attempts left"), "{}", stderr(&out));
+
+    // Missing vault, directory, no terminal: the path and the next step.
+    let missing = env.dir.path().join("nowhere.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("--vault")
+        .arg(&missing)
+        .arg("list")
+        .env("OTPVAULT_NO_AGENT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains(&format!(
+            "no vault at {} — create one with `otpvault init`",
+            missing.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("--vault")
+        .arg(env.dir.path())
+        .arg("list")
+        .env("OTPVAULT_NO_AGENT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    let env = Env::new();
+    env.init("every-code");
+    env.ok(
+        &[
+            "add",
+            &format!("otpauth://totp/A:b?secret={RFC_SHA1_B32}&period=86400"),
+        ],
+        &format!("{PIN}\n"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("--vault")
+        .arg(env.vault())
+        .args(["--pin-stdin", "watch", "--frames", "4"])
+        .env("OTPVAULT_NO_AGENT", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PIN}\n").as_bytes())
+        .unwrap();
+    // Like `| head -3`: read three lines, then close the pipe.
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    for _ in 0..3 {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    }
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}

@@ -1,5 +1,7 @@
 //! `otpvault policy POLICY`: when the PIN is asked.
 
+use otpvault_core::Pin;
+
 use crate::args::PolicyArg;
 use crate::context::Context;
 use crate::failure::Outcome;
@@ -7,7 +9,7 @@ use crate::render::Report;
 
 pub fn run(ctx: &Context, policy: PolicyArg) -> Outcome<Report> {
     let vault = ctx.open()?;
-    let pin = ctx.pins.pin("PIN: ")?;
+    let pin = Pin::new(&ctx.ask_pin(&vault, "PIN: ")?)?;
     vault.set_policy(&pin, policy.into())?;
     Ok(Report::Policy(policy.into()))
 }
