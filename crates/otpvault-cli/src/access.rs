@@ -1,7 +1,7 @@
 //! An unlocked vault as commands use it: opened here with the PIN, or reached through the agent
 //! (which holds the session of an earlier command). Both answer the same calls.
 
-use otpvault_core::{Pin, Token, TokenInfo, Vault};
+use otpvault_core::{Pin, Token, TokenInfo, UnlockPolicy, Vault};
 
 #[cfg(unix)]
 use crate::agent;
@@ -12,6 +12,7 @@ use crate::render::Code;
 pub struct Local {
     vault: Vault,
     pin: Pin,
+    policy: UnlockPolicy,
     #[cfg(unix)]
     starting: Option<agent::Starting>,
 }
@@ -44,10 +45,11 @@ pub enum Access {
 
 impl Access {
     /// A vault opened by this process.
-    pub fn local(vault: Vault, pin: Pin) -> Self {
+    pub fn local(vault: Vault, pin: Pin, policy: UnlockPolicy) -> Self {
         Access::Local(Box::new(Local {
             vault,
             pin,
+            policy,
             #[cfg(unix)]
             starting: None,
         }))
@@ -69,6 +71,15 @@ impl Access {
             Access::Local(l) => l.vault.status().session_seconds_left,
             #[cfg(unix)]
             Access::Agent(a) => Some(a.seconds_left().unwrap_or(0)),
+        }
+    }
+
+    /// The vault's unlock policy.
+    pub fn policy(&self) -> Outcome<UnlockPolicy> {
+        match self {
+            Access::Local(l) => Ok(l.policy),
+            #[cfg(unix)]
+            Access::Agent(a) => a.policy(),
         }
     }
 

@@ -247,6 +247,16 @@ impl Client {
         answer.as_i64().ok_or_else(Self::bad_answer)
     }
 
+    /// The vault's policy.
+    pub fn policy(&self) -> Outcome<UnlockPolicy> {
+        let answer = self.request_value(&json!({"op": "hello"}))?;
+        match answer["policy"].as_str() {
+            Some("5m") => Ok(UnlockPolicy::FiveMinutes),
+            Some("10m") => Ok(UnlockPolicy::TenMinutes),
+            _ => Err(Self::bad_answer()),
+        }
+    }
+
     /// Seconds until the agent locks.
     pub fn seconds_left(&self) -> Outcome<u64> {
         let answer = self.request_value(&json!({"op": "hello"}))?;
@@ -323,6 +333,7 @@ fn peer_is_me(stream: &UnixStream) -> bool {
 
 struct Server {
     vault: Vault,
+    policy: UnlockPolicy,
     /// Set when the agent should stop (a signal, `lock`, or a reason found while serving).
     stop: Arc<AtomicBool>,
 }
@@ -352,7 +363,11 @@ impl Server {
         Ok(match request["op"].as_str().unwrap_or_default() {
             "hello" => {
                 let status = vault.status();
-                json!({"vault": vault.path(), "seconds_left": status.session_seconds_left})
+                json!({
+                    "vault": vault.path(),
+                    "policy": crate::render::policy_name(self.policy),
+                    "seconds_left": status.session_seconds_left,
+                })
             }
             "list" => Value::Array(vault.list(None)?.iter().map(token_json).collect()),
             "entries" => {
@@ -479,7 +494,11 @@ pub fn serve(vault_path: &Path, timeout: Option<u64>) -> Outcome {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .map_err(|e| agent_failure(format!("cannot handle signals: {}", e.kind())))?;
     }
-    let server = Server { vault, stop };
+    let server = Server {
+        vault,
+        policy,
+        stop,
+    };
     let started = Instant::now();
     let deadline = timeout.map(Duration::from_secs);
     let vault_id = file_identity(vault_path);

@@ -59,6 +59,7 @@ impl From<PolicyArg> for UnlockPolicy {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+#[value(rename_all = "lower")]
 pub enum AlgorithmArg {
     Sha1,
     Sha256,
@@ -82,18 +83,44 @@ pub struct TypedToken {
     /// line of standard input, which keeps it out of the process list (the safe way).
     #[arg(long)]
     pub secret: Option<String>,
-    /// Hash algorithm.
-    #[arg(long, value_enum, default_value = "sha1")]
+    /// Hash algorithm (any case: sha1, SHA256, Sha512).
+    #[arg(long, value_enum, ignore_case = true, default_value = "sha1")]
     pub algorithm: AlgorithmArg,
     /// Digits per code (6 to 10).
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, short = 'd', default_value_t = 6)]
     pub digits: u8,
-    /// TOTP period in seconds.
-    #[arg(long, conflicts_with = "counter")]
+    /// TOTP period in seconds (`30` or `30s`, as oathtool's --time-step-size).
+    #[arg(long, short = 's', visible_alias = "time-step-size", value_parser = parse_period, conflicts_with = "counter")]
     pub period: Option<u32>,
     /// HOTP counter (makes an HOTP token).
-    #[arg(long)]
+    #[arg(long, short = 'c')]
     pub counter: Option<u64>,
+}
+
+fn parse_period(text: &str) -> Result<u32, String> {
+    text.trim_end_matches('s')
+        .parse()
+        .map_err(|_| "a period in seconds, e.g. 30 or 30s".to_owned())
+}
+
+/// `--at` / `--now`: a Unix time (`@` optional) or an ISO-8601 time.
+fn parse_at(text: &str) -> Result<u64, String> {
+    crate::time::parse_time(text).ok_or_else(|| {
+        "a Unix time (1700000000, @1700000000) or an ISO-8601 time (2023-11-14T22:13:20Z)"
+            .to_owned()
+    })
+}
+
+fn parse_offset(text: &str) -> Result<i64, String> {
+    let seconds: i64 = text
+        .parse()
+        .map_err(|_| "a number of seconds, e.g. -15 or 90".to_owned())?;
+    if seconds.abs() > 86_400 {
+        return Err(
+            "at most one day (±86400 s): a clock that far off needs setting, not correcting".into(),
+        );
+    }
+    Ok(seconds)
 }
 
 impl TypedToken {
@@ -149,8 +176,8 @@ pub enum Command {
     Code {
         /// A token id, or text found in the issuer or account (case-insensitive).
         query: Option<String>,
-        /// Unix time to compute the codes for (default: now).
-        #[arg(long)]
+        /// The time to compute the codes for (default: now): Unix (`@` optional) or ISO-8601.
+        #[arg(long, visible_alias = "now", value_parser = parse_at)]
         at: Option<u64>,
     },
     /// Draw the next code of one HOTP token (its id, or text that matches only it).
@@ -173,19 +200,22 @@ pub enum Command {
     Remove {
         /// The token's id.
         id: i64,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Change the PIN (asks for the current PIN, then the new one).
     ChangePin,
     /// Set when the PIN is asked.
     Policy {
-        /// every-code, 5m or 10m.
+        /// every-code, 5m or 10m (none: show the current policy).
         #[arg(value_enum)]
-        policy: PolicyArg,
+        policy: Option<PolicyArg>,
     },
     /// Show or set the correction in seconds added to this computer's clock.
     TimeOffset {
-        /// Seconds to add (negative when the clock runs ahead).
-        #[arg(allow_negative_numbers = true)]
+        /// Seconds to add (negative when the clock runs ahead), at most one day either way.
+        #[arg(allow_negative_numbers = true, value_parser = parse_offset)]
         seconds: Option<i64>,
     },
     /// Print every token as an otpauth:// URI (asks for the PIN).
@@ -194,7 +224,7 @@ pub enum Command {
         #[arg(long, required = true)]
         uris: bool,
     },
-    /// A live view refreshed every second.
+    /// A live view refreshed every second (JSON lines with --json).
     Watch {
         /// Print this many frames and exit.
         #[arg(long)]
@@ -202,10 +232,17 @@ pub enum Command {
     },
     /// Compute a code without a vault, like oathtool; the code is the first word printed.
     Otp {
-        /// An otpauth:// or steam:// URI; `-` reads it from the first line of standard input.
-        uri: Option<String>,
-        /// Unix time (default: now).
-        #[arg(long)]
+        /// An otpauth:// or steam:// URI, or a bare base32 secret as oathtool takes it; `-` reads
+        /// it from the first line of standard input.
+        key: Option<String>,
+        /// The key is base32 (always the case here; accepted for oathtool users).
+        #[arg(short = 'b', long = "base32")]
+        base32: bool,
+        /// Also print the codes of the N steps (or counters) before and after.
+        #[arg(long, short = 'w', value_name = "N", default_value_t = 0)]
+        window: u32,
+        /// The time (default: now): Unix (`@` optional) or ISO-8601.
+        #[arg(long, visible_alias = "now", value_parser = parse_at)]
         at: Option<u64>,
         #[command(flatten)]
         typed: TypedToken,

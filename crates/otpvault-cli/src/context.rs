@@ -104,9 +104,9 @@ impl Context {
         let vault = self.open()?;
         let pin_text = self.ask_pin(&vault, "PIN: ")?;
         let pin = Pin::new(&pin_text)?;
-        vault.unlock(&pin)?;
+        let info = vault.unlock(&pin)?;
         let timed = vault.status().unlocked;
-        let access = Access::local(vault, pin);
+        let access = Access::local(vault, pin, info.policy);
         #[cfg(unix)]
         if self.agent && timed {
             // Best effort: without an agent the next command asks the PIN again.

@@ -81,6 +81,19 @@ fn prompt_hidden(_prompt: &str) -> Outcome<Zeroizing<String>> {
     Err(no_terminal())
 }
 
+/// Asks a yes/no question on the terminal; without a terminal, says to pass `--yes`.
+pub fn confirm(question: &str) -> Outcome<bool> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| Failure::invalid("no terminal to confirm on: pass --yes"))?;
+    (&tty).write_all(question.as_bytes())?;
+    let mut answer = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
+}
+
 /// Says something to the person at the terminal (standard error, so stdout stays data).
 pub fn tell(message: &str) {
     let mut err = std::io::stderr().lock();

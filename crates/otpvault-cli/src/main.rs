@@ -21,6 +21,7 @@ mod failure;
 mod input;
 mod qr;
 mod render;
+mod time;
 
 use std::process::ExitCode;
 

@@ -91,7 +91,7 @@ pub enum Report {
     /// `rename`.
     Renamed(TokenInfo),
     /// `remove`.
-    Removed(i64),
+    Removed(TokenInfo),
     /// `change-pin`.
     PinChanged,
     /// `policy`.
@@ -104,6 +104,8 @@ pub enum Report {
     OtpTotp(Code),
     /// `otp` for an HOTP token.
     OtpHotp(String),
+    /// `otp --window N`: (step or counter offset from now, code), in order.
+    OtpWindow(Vec<(i64, String)>),
     /// `lock`.
     Locked {
         /// An agent held the session (and has now locked).
@@ -207,7 +209,8 @@ pub fn token_from_json(value: &Value) -> Option<TokenInfo> {
     })
 }
 
-fn row_json(row: &CodeRow) -> Value {
+/// A `code` row as JSON (also one entry of a `watch --json` frame).
+pub fn row_json(row: &CodeRow) -> Value {
     let base = json!({
         "id": row.token.id,
         "issuer": row.token.issuer,
@@ -255,7 +258,7 @@ impl Report {
             Report::Tokens(tokens) => Value::Array(tokens.iter().map(token_json).collect()),
             Report::Codes(rows) => Value::Array(rows.iter().map(row_json).collect()),
             Report::Renamed(token) => token_json(token),
-            Report::Removed(id) => json!({"removed": id}),
+            Report::Removed(token) => json!({"removed": token.id, "token": token_json(token)}),
             Report::PinChanged => json!({"pin_changed": true}),
             Report::Policy(policy) => json!({"policy": policy_name(*policy)}),
             Report::TimeOffset(offset) => json!({"time_offset": offset}),
@@ -263,6 +266,12 @@ impl Report {
             Report::Uris(_) => Value::Null,
             Report::OtpTotp(code) => code_json(code),
             Report::OtpHotp(value) => json!({"code": value}),
+            Report::OtpWindow(codes) => Value::Array(
+                codes
+                    .iter()
+                    .map(|(offset, code)| json!({"offset": offset, "code": code}))
+                    .collect(),
+            ),
             Report::Locked { agent_was_running } => {
                 json!({"locked": true, "agent_was_running": agent_was_running})
             }
@@ -329,7 +338,7 @@ impl Report {
                 })
                 .collect(),
             Report::Renamed(token) => vec![format!("Renamed #{} to {}", token.id, label(token))],
-            Report::Removed(id) => vec![format!("Removed #{id}")],
+            Report::Removed(token) => vec![format!("Removed #{} {}", token.id, label(token))],
             Report::PinChanged => vec!["PIN changed.".into()],
             Report::Policy(policy) => vec![format!("Policy: {}", policy_name(*policy))],
             Report::TimeOffset(offset) => vec![format!("Time offset: {offset:+} s")],
@@ -337,6 +346,7 @@ impl Report {
             Report::Uris(_) => Vec::new(),
             Report::OtpTotp(code) => vec![code.value.clone()],
             Report::OtpHotp(value) => vec![value.clone()],
+            Report::OtpWindow(codes) => codes.iter().map(|(_, code)| code.clone()).collect(),
             Report::Locked {
                 agent_was_running: true,
             } => vec!["Locked: the agent wiped its keys and stopped.".into()],

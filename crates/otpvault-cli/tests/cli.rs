@@ -247,7 +247,31 @@ fn vault_lifecycle_with_json_output() {
         (renamed["issuer"].as_str(), renamed["account"].as_str()),
         (Some("ACME Corp"), Some("alice"))
     );
-    env.ok(&["remove", "2"], &format!("{PIN}\n"));
+    // Without a terminal to confirm on (setsid: none, even when the tests run in one), remove
+    // needs --yes and removes nothing.
+    let mut child = Command::new("setsid")
+        .arg(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("--vault")
+        .arg(env.vault())
+        .args(["--pin-stdin", "remove", "2"])
+        .env("OTPVAULT_NO_AGENT", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PIN}\n").as_bytes())
+        .unwrap();
+    let refused = child.wait_with_output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--yes"), "{}", stderr(&refused));
+    let removed = env.json(&["remove", "2", "--yes"], &format!("{PIN}\n"));
+    assert_eq!(removed["removed"], 2);
+    assert_eq!(removed["token"]["issuer"], "GitHub");
     assert_eq!(
         env.json(&["list"], &format!("{PIN}\n"))
             .as_array()
@@ -472,7 +496,11 @@ fn exit_codes_and_one_line_errors_that_never_echo_secrets() {
         let out = env.run(&["list"], &format!("{WRONG}\n"));
         assert_eq!(out.status.code(), Some(3));
         assert!(
-            stderr(&out).contains(&format!("{left} attempts left")),
+            stderr(&out).contains(&if left == 1 {
+                "1 attempt left".to_owned()
+            } else {
+                format!("{left} attempts left")
+            }),
             "{}",
             stderr(&out)
         );
@@ -803,4 +831,122 @@ fn output_to_a_closed_pipe_ends_quietly() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn otp_takes_what_oathtool_users_type() {
+    let env = Env::new();
+    // A bare base32 secret (with -b), digits, period, algorithm in any case, ISO and @ times.
+    let sha256_seed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
+    for at in [
+        "59",
+        "@59",
+        "1970-01-01T00:00:59Z",
+        "1970-01-01 00:00:59 UTC",
+    ] {
+        assert_eq!(
+            env.ok(&["otp", "-b", RFC_SHA1_B32, "-d", "8", "--now", at], "")
+                .trim(),
+            "94287082",
+            "{at}"
+        );
+    }
+    assert_eq!(
+        env.ok(
+            &[
+                "otp",
+                sha256_seed,
+                "--algorithm",
+                "SHA256",
+                "--digits",
+                "8",
+                "--at",
+                "2005-03-18T01:58:29Z"
+            ],
+            ""
+        )
+        .trim(),
+        "68084774"
+    );
+    assert_eq!(
+        env.ok(&["otp", RFC_SHA1_B32, "-s", "60s", "--at", "@0"], "")
+            .trim(),
+        expected(RFC_SHA1_B32, Algorithm::Sha1, 6, 0, 60)
+    );
+    // --window N: the codes of the N steps either side, in order (RFC 6238 T = 1 and 2 around 59).
+    let window = env.ok(
+        &["otp", RFC_SHA1_B32, "-d", "8", "-w", "1", "--at", "59"],
+        "",
+    );
+    let codes: Vec<&str> = window.lines().collect();
+    assert_eq!(codes.len(), 3);
+    assert_eq!(codes[1], "94287082");
+    assert_eq!(codes[0], expected(RFC_SHA1_B32, Algorithm::Sha1, 8, 29, 30));
+    assert_eq!(codes[2], expected(RFC_SHA1_B32, Algorithm::Sha1, 8, 89, 30));
+    // HOTP: counters either side; there is none below 0.
+    let json = env.json(&["otp", RFC_SHA1_B32, "-c", "1", "-w", "1"], "");
+    let drawn: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(drawn, ["755224", "287082", "359152"]);
+    assert_eq!(json[0]["offset"], -1);
+    let json = env.json(&["otp", RFC_SHA1_B32, "-c", "0", "-w", "1"], "");
+    assert_eq!(json[0]["offset"], 0);
+    assert_eq!(json[0]["code"], "755224");
+    let bad = env.run(&["otp", RFC_SHA1_B32, "--at", "yesterday"], "");
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn every_command_speaks_json_and_small_things_hold() {
+    let env = Env::new();
+    env.init("5m");
+    let pin = format!("{PIN}\n");
+    env.ok(
+        &[
+            "add",
+            &format!("otpauth://totp/ACME:alice?secret={RFC_SHA1_B32}"),
+        ],
+        &pin,
+    );
+    assert_eq!(
+        env.json(&["policy"], &pin),
+        serde_json::json!({"policy": "5m"})
+    );
+    assert_eq!(
+        env.json(&["policy", "10m"], &pin),
+        serde_json::json!({"policy": "10m"})
+    );
+    assert!(env.ok(&["policy"], &pin).contains("10m"));
+    assert_eq!(
+        env.json(&["change-pin"], &format!("{PIN}\n11235\n"))["pin_changed"],
+        true
+    );
+    let pin = "11235\n".to_owned();
+    assert_eq!(env.json(&["time-offset", "-15"], &pin)["time_offset"], -15);
+    let absurd = env.run(&["time-offset", "90000"], &pin);
+    assert_eq!(absurd.status.code(), Some(2));
+    let empty = env.run(&["rename", "1", "--issuer", "", "--account", " "], &pin);
+    assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
+    // Errors as JSON on stderr with --json.
+    let out = env.run(&["--json", "rename", "99", "--issuer", "x"], &pin);
+    let error: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "not_found");
+    // watch --json: one JSON object per frame.
+    let frames = env.ok(&["--json", "watch", "--frames", "2"], &pin);
+    let lines: Vec<Value> = frames
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{frames}");
+    assert_eq!(lines[0]["codes"][0]["issuer"], "ACME");
+    assert!(lines[0]["locks_in"].as_u64().unwrap() <= 600);
+    // export warns on stderr even with --pin-stdin.
+    let out = env.run(&["export", "--uris"], &pin);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("Warning"), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("otpauth://"));
 }

@@ -167,7 +167,10 @@ pub enum VaultError {
     #[error("this PIN is too easy to guess: choose one that is not a repeated digit or a sequence")]
     WeakPin,
     /// Wrong PIN. `attempts_before_delay` more wrong PINs are allowed before delays begin.
-    #[error("wrong PIN ({attempts_before_delay} attempts left before a delay)")]
+    #[error(
+        "wrong PIN ({attempts_before_delay} {} left before a delay)",
+        if *attempts_before_delay == 1 { "attempt" } else { "attempts" }
+    )]
     WrongPin {
         /// Failures still possible before the first delay (0 once delays have begun).
         attempts_before_delay: u32,

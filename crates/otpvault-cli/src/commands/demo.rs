@@ -26,8 +26,8 @@ impl Source for DemoSource {
     fn access(&mut self) -> Outcome<Access> {
         let vault = Vault::open(&self.path, otpvault_core::OpenOptions::default())?;
         let pin = Pin::new(DEMO_PIN)?;
-        vault.unlock(&pin)?;
-        Ok(Access::local(vault, pin))
+        let info = vault.unlock(&pin)?;
+        Ok(Access::local(vault, pin, info.policy))
     }
 
     fn seconds_left(&mut self, access: &Access) -> Option<u64> {
@@ -73,5 +73,5 @@ pub fn run(frames: Option<u64>) -> Outcome {
         "Demo vault (PIN {DEMO_PIN}, {iterations} PBKDF2 iterations) in a temporary folder, removed when the demo ends."
     );
     let title = format!("otpvault demo — throw-away vault, PIN {DEMO_PIN}");
-    watch(&mut DemoSource { path }, frames, &title, false)
+    watch(&mut DemoSource { path }, frames, &title, false, false)
 }

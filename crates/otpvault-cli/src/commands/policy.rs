@@ -7,7 +7,11 @@ use crate::context::Context;
 use crate::failure::Outcome;
 use crate::render::Report;
 
-pub fn run(ctx: &Context, policy: PolicyArg) -> Outcome<Report> {
+pub fn run(ctx: &Context, policy: Option<PolicyArg>) -> Outcome<Report> {
+    let Some(policy) = policy else {
+        // No argument: show the policy (it is sealed, so this needs the PIN or the agent).
+        return Ok(Report::Policy(ctx.access()?.policy()?));
+    };
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN: ")?)?;
     vault.set_policy(&pin, policy.into())?;

@@ -3,7 +3,7 @@
 use otpvault_core::VaultError;
 
 use crate::context::Context;
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
 use crate::render::Report;
 
 pub fn run(
@@ -20,5 +20,10 @@ pub fn run(
         .ok_or(VaultError::NotFound)?;
     let issuer = issuer.unwrap_or(current.issuer);
     let account = account.unwrap_or(current.account);
+    if issuer.trim().is_empty() && account.trim().is_empty() {
+        return Err(Failure::invalid(
+            "a token needs an issuer or an account name: keep at least one",
+        ));
+    }
     Ok(Report::Renamed(access.rename(id, &issuer, &account)?))
 }

@@ -20,7 +20,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::access::Access;
 use crate::context::{Context, now};
 use crate::failure::{Failure, Outcome};
-use crate::render::{Code, label};
+use crate::render::{Code, CodeRow, RowCode, label, row_json};
 
 /// The next code is shown in the last seconds of a period.
 const PREVIEW_SECONDS: u32 = 5;
@@ -204,16 +204,21 @@ pub fn tty_lines(
 struct Terminal {
     style: Style,
     first: bool,
+    json: bool,
 }
 
 impl Terminal {
-    fn new(style: Style) -> Self {
+    fn new(style: Style, json: bool) -> Self {
         if style.tty {
             let mut out = std::io::stdout().lock();
             let _ = write!(out, "\x1b[?1049h\x1b[?25l");
             let _ = out.flush();
         }
-        Terminal { style, first: true }
+        Terminal {
+            style,
+            first: true,
+            json,
+        }
     }
 
     fn draw(&mut self, lines: &[String]) -> Outcome {
@@ -225,7 +230,7 @@ impl Terminal {
                     write!(out, "{line}\r\n")?;
                 }
             } else {
-                if !self.first {
+                if !self.first && !self.json {
                     writeln!(out)?;
                 }
                 for line in lines {
@@ -247,6 +252,9 @@ impl Terminal {
 
     /// Clears the codes away before anything else (a PIN prompt) is shown.
     fn locked(&mut self, title: &str, why: &str) -> Outcome {
+        if self.json {
+            return self.draw(&[serde_json::json!({"locked": why}).to_string()]);
+        }
         self.draw(&[
             format!("{title} — locked ({why})"),
             String::new(),
@@ -304,21 +312,47 @@ fn is_lock(failure: &Failure) -> bool {
     matches!(failure.kind, "locked" | "agent_gone")
 }
 
-/// Draws frames until `frames` have been shown, Ctrl-C, or a closed pipe.
+/// One `watch --json` frame: `{"locks_in": seconds or null, "codes": [code rows]}`.
+fn json_frame(rows: &[Row], seconds_left: Option<u64>) -> String {
+    let codes: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            row_json(&CodeRow {
+                token: row.token.clone(),
+                code: match (&row.code, row.token.kind) {
+                    (Some(code), _) => RowCode::Totp(code.clone()),
+                    (None, otpvault_core::OtpKind::Hotp { counter }) => {
+                        RowCode::HotpPending { counter }
+                    }
+                    (None, _) => RowCode::HotpPending { counter: 0 },
+                },
+            })
+        })
+        .collect();
+    serde_json::json!({"locks_in": seconds_left, "codes": codes}).to_string()
+}
+
+/// Draws frames until `frames` have been shown, Ctrl-C, or a closed pipe. With `json`, each
+/// frame is one JSON line.
 pub fn watch(
     source: &mut dyn Source,
     frames: Option<u64>,
     title: &str,
     hotp_hint: bool,
+    json: bool,
 ) -> Outcome {
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
     }
-    let style = Style::detect();
-    let mut terminal = Terminal::new(style);
-    let result = watch_loop(source, &mut terminal, &stop, frames, title, hotp_hint);
+    let mut style = Style::detect();
+    if json {
+        style.tty = false;
+        style.color = false;
+    }
+    let mut terminal = Terminal::new(style, json);
+    let result = watch_loop(source, &mut terminal, &stop, frames, title, hotp_hint, json);
     drop(terminal);
     match result {
         Err(failure) if failure.kind == "closed" => Ok(()),
@@ -333,6 +367,7 @@ fn watch_loop(
     frames: Option<u64>,
     title: &str,
     hotp_hint: bool,
+    json: bool,
 ) -> Outcome {
     let mut shown = 0u64;
     let mut access: Option<Access> = None;
@@ -375,7 +410,9 @@ fn watch_loop(
             Some(left) => format!("{title} — locks in {left} s (Ctrl-C to quit)"),
             None => format!("{title} — PIN asked for every code (Ctrl-C to quit)"),
         };
-        let lines = if terminal.style.tty {
+        let lines = if json {
+            vec![json_frame(&rows, seconds_left)]
+        } else if terminal.style.tty {
             let page = (shown / PAGE_SECONDS) as usize;
             tty_lines(&rows, &header, &terminal.style, page, hotp_hint)
         } else {
@@ -413,7 +450,7 @@ fn shift(rows: &[Row], elapsed: u64) -> Vec<Row> {
 
 /// `otpvault watch`.
 pub fn run(ctx: &Context, frames: Option<u64>) -> Outcome {
-    watch(&mut VaultSource { ctx }, frames, "otpvault", true)
+    watch(&mut VaultSource { ctx }, frames, "otpvault", true, ctx.json)
 }
 
 #[cfg(test)]
