@@ -405,6 +405,97 @@ fn qr_png(dir: &Path, name: &str, text: &str, jpeg: bool) -> PathBuf {
     path
 }
 
+/// A portal page as a screenshot: the QR code at a non-integer scale (smoothed) on a page with a
+/// coloured background, in light or dark mode, saved as PNG or as JPEG at `quality`.
+fn screenshot(dir: &Path, name: &str, text: &str, dark_mode: bool, quality: Option<u8>) -> PathBuf {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let width = code.width();
+    let colors = code.to_colors();
+    let scale = 3.4f32;
+    let (left, top) = (230.0f32, 140.0f32);
+    let (page, module_dark, module_light) = if dark_mode {
+        ([30u8, 30, 36], [235u8, 235, 235], [30u8, 30, 36])
+    } else {
+        ([238u8, 241, 245], [20u8, 20, 20], [255u8, 255, 255])
+    };
+    let image = image::RgbImage::from_fn(720, 520, |x, y| {
+        // Supersample each pixel 4×4 so module edges blend as a browser draws them.
+        let mut sum = [0u32; 3];
+        for sy in 0..4 {
+            for sx in 0..4 {
+                let (fx, fy) = (
+                    x as f32 + (sx as f32 + 0.5) / 4.0,
+                    y as f32 + (sy as f32 + 0.5) / 4.0,
+                );
+                let (mx, my) = ((fx - left) / scale, (fy - top) / scale);
+                let quiet = 4.0;
+                let rgb = if mx >= -quiet
+                    && my >= -quiet
+                    && mx < width as f32 + quiet
+                    && my < width as f32 + quiet
+                {
+                    let inside =
+                        mx >= 0.0 && my >= 0.0 && (mx as usize) < width && (my as usize) < width;
+                    if inside && colors[my as usize * width + mx as usize] == qrcode::Color::Dark {
+                        module_dark
+                    } else {
+                        module_light
+                    }
+                } else if (fy as u32 / 24) % 3 == 0 && fx > 40.0 && fx < 200.0 {
+                    [90, 90, 120] // a line of "text" beside the code
+                } else {
+                    page
+                };
+                for c in 0..3 {
+                    sum[c] += u32::from(rgb[c]);
+                }
+            }
+        }
+        image::Rgb(sum.map(|v| (v / 16) as u8))
+    });
+    let path = dir.join(name);
+    match quality {
+        Some(quality) => {
+            let file = std::fs::File::create(&path).unwrap();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(file, quality)
+                .encode_image(&image)
+                .unwrap();
+        }
+        None => image.save(&path).unwrap(),
+    }
+    path
+}
+
+#[test]
+fn qr_codes_from_dark_mode_and_jpeg_screenshots() {
+    let env = Env::new();
+    env.init("every-code");
+    let uri = format!("otpauth://totp/Portal:user?secret={RFC_SHA1_B32}&issuer=Portal");
+    for (name, dark, quality) in [
+        ("light.png", false, None),
+        ("dark.png", true, None),
+        ("light-q85.jpg", false, Some(85)),
+        ("light-q70.jpg", false, Some(70)),
+        ("dark-q75.jpg", true, Some(75)),
+    ] {
+        let image = screenshot(env.dir.path(), name, &uri, dark, quality);
+        let added = env.run(
+            &["--json", "add", "--qr", image.to_str().unwrap()],
+            &format!("{PIN}\n"),
+        );
+        assert!(added.status.success(), "{name}: {}", stderr(&added));
+        let added: Value = serde_json::from_slice(&added.stdout).unwrap();
+        assert_eq!(added["issuer"], "Portal", "{name}");
+    }
+    // A directory given as the image says so.
+    let out = env.run(
+        &["add", "--qr", env.dir.path().to_str().unwrap()],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
 #[test]
 fn add_from_a_qr_code_image() {
     let env = Env::new();
