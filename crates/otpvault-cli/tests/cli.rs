@@ -441,7 +441,7 @@ fn screenshot(dir: &Path, name: &str, text: &str, dark_mode: bool, quality: Opti
                     } else {
                         module_light
                     }
-                } else if (fy as u32 / 24) % 3 == 0 && fx > 40.0 && fx < 200.0 {
+                } else if (fy as u32 / 24).is_multiple_of(3) && fx > 40.0 && fx < 200.0 {
                     [90, 90, 120] // a line of "text" beside the code
                 } else {
                     page
