@@ -82,10 +82,20 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
 impl From<VaultError> for Failure {
     fn from(err: VaultError) -> Self {
         let (code, kind) = vault_status(&err);
+        let message = match err {
+            VaultError::Storage {
+                kind: otpvault_core::StorageKind::ReadOnly,
+            } => {
+                "the vault file is read-only for this user: reading works (without a device key), \
+                  changes need write permission on the file and its directory"
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
         Failure {
             code,
             kind,
-            message: err.to_string(),
+            message,
         }
     }
 }

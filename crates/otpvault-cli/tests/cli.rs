@@ -1041,3 +1041,90 @@ fn every_command_speaks_json_and_small_things_hold() {
     assert!(stderr(&out).contains("Warning"), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("otpauth://"));
 }
+
+#[test]
+fn a_read_only_vault_can_still_be_read() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root || Command::new("setpriv").arg("--version").output().is_err() {
+        // Root writes any file whatever its mode, so the reader runs as another user.
+        eprintln!("a_read_only_vault_can_still_be_read: needs root and setpriv; not run");
+        return;
+    }
+    let env = Env::new();
+    env.init("5m");
+    env.ok(
+        &[
+            "add",
+            &format!("otpauth://totp/ACME:alice?secret={RFC_SHA1_B32}&digits=8"),
+        ],
+        &format!("{PIN}\n"),
+    );
+    // The vault belongs to `nobody`, who may only read it (its directory stays writable, as a
+    // home directory is, for SQLite's shared-memory file).
+    let data = env.vault().parent().unwrap().to_owned();
+    Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    Command::new("chmod")
+        .args(["0711"])
+        .arg(env.dir.path())
+        .status()
+        .unwrap();
+    Command::new("chmod")
+        .args(["0400"])
+        .arg(env.vault())
+        .status()
+        .unwrap();
+    let as_nobody = |args: &[&str]| {
+        let mut child = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_otpvault"))
+            .arg("--vault")
+            .arg(env.vault())
+            .args(["--pin-stdin", "--no-agent"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PIN}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let listed = as_nobody(&["--json", "code", "acme", "--at", "59"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let codes: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(codes[0]["code"], "94287082");
+    let added = as_nobody(&["add", "otpauth://totp/B:c?secret=JBSWY3DPEHPK3PXP"]);
+    assert_eq!(added.status.code(), Some(5));
+    assert!(stderr(&added).contains("read-only"), "{}", stderr(&added));
+    // A wrong PIN on a read-only file is refused like any other.
+    let mut child = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("--vault")
+        .arg(env.vault())
+        .args(["--pin-stdin", "--no-agent", "list"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{WRONG}\n").as_bytes())
+        .unwrap();
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(3));
+}

@@ -224,6 +224,8 @@ struct Inner {
     conn: Connection,
     vault_id: [u8; 16],
     session: Option<Session>,
+    /// The file could only be opened for reading: PIN attempts cannot be counted.
+    read_only: bool,
 }
 
 /// The PIN-locked token vault.
@@ -352,6 +354,7 @@ impl Vault {
         let conn = storage::open(path)?;
         let header = storage::read_header(&conn)?;
         storage::read_pin_slot(&conn, &header.vault_id)?;
+        let read_only = storage::is_read_only(&conn)?;
         Ok(Vault {
             path: path.to_owned(),
             clock: options.clock,
@@ -361,6 +364,7 @@ impl Vault {
                 conn,
                 vault_id: header.vault_id,
                 session: None,
+                read_only,
             }),
         })
     }
@@ -389,6 +393,9 @@ impl Vault {
     /// costs no attempt); then the attempt is claimed in one write transaction
     /// ([`throttle::claim`]), and only then does the KDF run, outside every lock.
     fn verify_pin(&self, pin: &Pin) -> Result<Unlocked, VaultError> {
+        if self.lock_inner().read_only {
+            return self.verify_pin_read_only(pin);
+        }
         // The slot can change between the read and the claim (a PIN change elsewhere): then the
         // claim refuses without counting and the slot is read again.
         for _ in 0..3 {
@@ -458,6 +465,50 @@ impl Vault {
         Err(VaultError::Storage {
             kind: crate::error::StorageKind::Busy,
         })
+    }
+
+    /// A file this user may only read cannot count attempts. It is as exposed as a copied file
+    /// (threat 2: every PIN can be tried offline), so the PIN is checked without counting — but
+    /// only when no device key protects the vault (there the count is the on-device protection,
+    /// so a read-only device-bound vault is refused), and never during a stored delay.
+    fn verify_pin_read_only(&self, pin: &Pin) -> Result<Unlocked, VaultError> {
+        let (slot, vault_id, throttle) = {
+            let inner = self.lock_inner();
+            let slot =
+                storage::read_pin_slot(&inner.conn, &inner.vault_id)?.ok_or(VaultError::Erased)?;
+            (slot, inner.vault_id, storage::read_throttle(&inner.conn)?)
+        };
+        if slot.device_bound {
+            return Err(VaultError::Storage {
+                kind: crate::error::StorageKind::ReadOnly,
+            });
+        }
+        crypto::check_iterations(slot.iterations, self.min_iterations)?;
+        // A stored delay is honoured; the anchor cannot be moved, so a clock behind it (reboot)
+        // counts the whole delay from now.
+        let now = self.clock.monotonic_millis();
+        let anchor = throttle.anchor_ms.filter(|a| *a <= now).unwrap_or(now);
+        let left = throttle::remaining_millis(throttle.failures, anchor, now);
+        if left > 0 {
+            return Err(VaultError::LockedOut {
+                seconds_left: left.div_ceil(1000),
+            });
+        }
+        let pin_key = crypto::derive_pin_key(
+            pin.as_bytes(),
+            &slot.salt,
+            slot.iterations,
+            self.min_iterations,
+        )?;
+        match keyslot::open_pin_slot(&vault_id, &slot, &slot.wrapped_key, &pin_key) {
+            Some(key) => Ok(Unlocked {
+                keys: RowKeys::new(key?, vault_id),
+                slot,
+            }),
+            None => Err(VaultError::WrongPin {
+                attempts_before_delay: throttle::attempts_before_delay(throttle.failures),
+            }),
+        }
     }
 
     /// Runs `f` on the open session (`pin` = `None`) or on one made for this call from the PIN,

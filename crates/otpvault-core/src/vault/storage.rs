@@ -195,7 +195,14 @@ pub fn create(path: &Path) -> Result<Connection, VaultError> {
     Ok(conn)
 }
 
-/// Opens an existing vault file, checking it before writing anything, then migrating it.
+/// Whether the connection could only open the file for reading (the file or its file system is
+/// read-only for this user).
+pub fn is_read_only(conn: &Connection) -> Result<bool, VaultError> {
+    Ok(conn.is_readonly(rusqlite::MAIN_DB)?)
+}
+
+/// Opens an existing vault file, checking it before writing anything, then migrating it. A file
+/// this user may only read is opened read-only (nothing is migrated or written).
 pub fn open(path: &Path) -> Result<Connection, VaultError> {
     if !path.exists() {
         return Err(VaultError::NoVault);
@@ -224,6 +231,16 @@ pub fn open(path: &Path) -> Result<Connection, VaultError> {
         });
     }
     check_schema(&conn, version)?;
+    if is_read_only(&conn)? {
+        if version < SCHEMA_VERSION {
+            // Upgrading needs a write.
+            return Err(VaultError::Storage {
+                kind: crate::error::StorageKind::ReadOnly,
+            });
+        }
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        return Ok(conn);
+    }
     configure(&conn)?;
     migrate_to(&mut conn, SCHEMA_VERSION)?;
     Ok(conn)
