@@ -334,6 +334,8 @@ fn peer_is_me(stream: &UnixStream) -> bool {
 struct Server {
     vault: Vault,
     policy: UnlockPolicy,
+    /// When `--agent-timeout` ends the session, if it does before the policy.
+    deadline: Option<Instant>,
     /// Set when the agent should stop (a signal, `lock`, or a reason found while serving).
     stop: Arc<AtomicBool>,
 }
@@ -362,11 +364,20 @@ impl Server {
         let vault = &self.vault;
         Ok(match request["op"].as_str().unwrap_or_default() {
             "hello" => {
-                let status = vault.status();
+                let by_policy = vault.status().session_seconds_left;
+                let by_timeout = self.deadline.map(|d| {
+                    d.saturating_duration_since(Instant::now())
+                        .as_millis()
+                        .div_ceil(1000) as u64
+                });
+                let seconds_left = match (by_policy, by_timeout) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
                 json!({
                     "vault": vault.path(),
                     "policy": crate::render::policy_name(self.policy),
-                    "seconds_left": status.session_seconds_left,
+                    "seconds_left": seconds_left,
                 })
             }
             "list" => Value::Array(vault.list(None)?.iter().map(token_json).collect()),
@@ -494,13 +505,13 @@ pub fn serve(vault_path: &Path, timeout: Option<u64>) -> Outcome {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .map_err(|e| agent_failure(format!("cannot handle signals: {}", e.kind())))?;
     }
+    let deadline = timeout.map(|seconds| Instant::now() + Duration::from_secs(seconds));
     let server = Server {
         vault,
         policy,
+        deadline,
         stop,
     };
-    let started = Instant::now();
-    let deadline = timeout.map(Duration::from_secs);
     let vault_id = file_identity(vault_path);
     let changes = server.vault.external_changes()?;
     say(&mut out, "ready");
@@ -508,7 +519,7 @@ pub fn serve(vault_path: &Path, timeout: Option<u64>) -> Outcome {
     loop {
         if server.stop.load(Ordering::SeqCst)
             || !server.vault.status().unlocked
-            || deadline.is_some_and(|d| started.elapsed() >= d)
+            || deadline.is_some_and(|d| Instant::now() >= d)
             || file_identity(vault_path) != vault_id
             || server.vault.external_changes().ok() != Some(changes)
             || file_identity(&socket) != socket_id

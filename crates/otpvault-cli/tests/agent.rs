@@ -301,3 +301,70 @@ fn rustix_uid() -> u32 {
     let out = Command::new("id").arg("-u").output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
+
+#[test]
+fn watch_clears_the_codes_when_the_session_ends() {
+    let env = Env::new("5m");
+    // The session (held by the agent) ends 3 s from now.
+    ok(&env.run(&["--agent-timeout", "3", "add", URI], &format!("{PIN}\n")));
+    // watch follows the agent; when it locks, a locked screen replaces the codes before the PIN
+    // is asked again (here from standard input), then codes come back.
+    let out = ok(&env.run(&["watch", "--frames", "6"], &format!("{PIN}\n")));
+    let locked = out.find("locked (the session ended)").expect(&out);
+    let before = &out[..locked];
+    let after = &out[locked..];
+    assert!(before.contains("ACME (alice)"), "{out}");
+    assert!(
+        before.contains("locks in 1 s") || before.contains("locks in 2 s"),
+        "{out}"
+    );
+    let locked_screen: Vec<&str> = after.lines().take(3).collect();
+    assert!(
+        locked_screen.iter().all(|l| !l.contains("ACME")),
+        "no code on the locked screen: {out}"
+    );
+    assert!(
+        after.contains("ACME (alice)"),
+        "codes again after the PIN: {out}"
+    );
+}
+
+#[test]
+fn demo_removes_its_files_on_ctrl_c() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("demo")
+        .env("TMPDIR", tmp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert!(line.contains("PIN 13579"), "{line}");
+    assert!(
+        !line.contains("otpvault code"),
+        "no command on the user's vault: {line}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        std::fs::read_dir(tmp.path()).unwrap().count() > 0,
+        "the demo vault exists while it runs"
+    );
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(!rest.contains("otpvault code"), "{rest}");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "the demo's folder, vault and WAL are gone"
+    );
+}
