@@ -34,21 +34,16 @@ impl Env {
     /// Runs `otpvault --vault … --pin-stdin ARGS` with `stdin` as input (no agent: each run asks
     /// for the PIN, as scripts do; the agent has its own tests).
     fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
-            .arg("--vault")
-            .arg(self.vault())
-            .arg("--pin-stdin")
-            .args(args)
-            .env_remove("OTPVAULT_VAULT")
-            .env("OTPVAULT_NO_AGENT", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // A child that fails early (usage errors) may not read its input: ignore a broken pipe.
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        child.wait_with_output().unwrap()
+        run_with_input(
+            Command::new(env!("CARGO_BIN_EXE_otpvault"))
+                .arg("--vault")
+                .arg(self.vault())
+                .arg("--pin-stdin")
+                .args(args)
+                .env_remove("OTPVAULT_VAULT")
+                .env("OTPVAULT_NO_AGENT", "1"),
+            stdin,
+        )
     }
 
     fn ok(&self, args: &[&str], stdin: &str) -> String {
@@ -73,6 +68,19 @@ impl Env {
             &format!("{PIN}\n"),
         );
     }
+}
+
+/// Spawns `command` with `input` on its standard input and collects its output.
+fn run_with_input(command: &mut Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A child that fails early (usage errors) may not read its input: ignore a broken pipe.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().unwrap()
 }
 
 fn stderr(out: &Output) -> String {
@@ -249,24 +257,15 @@ fn vault_lifecycle_with_json_output() {
     );
     // Without a terminal to confirm on (setsid: none, even when the tests run in one), remove
     // needs --yes and removes nothing.
-    let mut child = Command::new("setsid")
-        .arg(env!("CARGO_BIN_EXE_otpvault"))
-        .arg("--vault")
-        .arg(env.vault())
-        .args(["--pin-stdin", "remove", "2"])
-        .env("OTPVAULT_NO_AGENT", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PIN}\n").as_bytes())
-        .unwrap();
-    let refused = child.wait_with_output().unwrap();
+    let refused = run_with_input(
+        Command::new("setsid")
+            .arg(env!("CARGO_BIN_EXE_otpvault"))
+            .arg("--vault")
+            .arg(env.vault())
+            .args(["--pin-stdin", "remove", "2"])
+            .env("OTPVAULT_NO_AGENT", "1"),
+        &format!("{PIN}\n"),
+    );
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("--yes"), "{}", stderr(&refused));
     let removed = env.json(&["remove", "2", "--yes"], &format!("{PIN}\n"));
@@ -1080,51 +1079,27 @@ fn a_read_only_vault_can_still_be_read() {
         .arg(env.vault())
         .status()
         .unwrap();
-    let as_nobody = |args: &[&str]| {
-        let mut child = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_otpvault"))
-            .arg("--vault")
-            .arg(env.vault())
-            .args(["--pin-stdin", "--no-agent"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{PIN}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+    let as_nobody = |args: &[&str], input: &str| {
+        run_with_input(
+            Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(env!("CARGO_BIN_EXE_otpvault"))
+                .arg("--vault")
+                .arg(env.vault())
+                .args(["--pin-stdin", "--no-agent"])
+                .args(args),
+            input,
+        )
     };
-    let listed = as_nobody(&["--json", "code", "acme", "--at", "59"]);
+    let pin = format!("{PIN}\n");
+    let listed = as_nobody(&["--json", "code", "acme", "--at", "59"], &pin);
     assert!(listed.status.success(), "{}", stderr(&listed));
     let codes: Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(codes[0]["code"], "94287082");
-    let added = as_nobody(&["add", "otpauth://totp/B:c?secret=JBSWY3DPEHPK3PXP"]);
+    let added = as_nobody(&["add", "otpauth://totp/B:c?secret=JBSWY3DPEHPK3PXP"], &pin);
     assert_eq!(added.status.code(), Some(5));
     assert!(stderr(&added).contains("read-only"), "{}", stderr(&added));
     // A wrong PIN on a read-only file is refused like any other.
-    let mut child = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(env!("CARGO_BIN_EXE_otpvault"))
-        .arg("--vault")
-        .arg(env.vault())
-        .args(["--pin-stdin", "--no-agent", "list"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{WRONG}\n").as_bytes())
-        .unwrap();
-    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(3));
+    let wrong = as_nobody(&["list"], &format!("{WRONG}\n"));
+    assert_eq!(wrong.status.code(), Some(3));
 }

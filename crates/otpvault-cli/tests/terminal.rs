@@ -20,39 +20,26 @@ impl Env {
         let env = Env {
             dir: tempfile::tempdir().unwrap(),
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
-            .args(["--no-agent", "--pin-stdin", "--vault"])
-            .arg(env.vault())
-            .args(["init", "--policy", "5m"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{PIN}\n").as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
-            .args(["--no-agent", "--pin-stdin", "--vault"])
-            .arg(env.vault())
-            .args([
+        for args in [
+            &["init", "--policy", "5m"][..],
+            &[
                 "add",
                 "otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{PIN}\n").as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+            ],
+        ] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+                .args(["--no-agent", "--pin-stdin", "--vault"])
+                .arg(env.vault())
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(format!("{PIN}\n").as_bytes()).unwrap();
+            drop(stdin);
+            assert!(child.wait().unwrap().success(), "{args:?}");
+        }
         env
     }
 

@@ -26,6 +26,21 @@ use otpvault_core::{Algorithm, TokenParams, UnlockPolicy, Vault};
 /// KDF cost for the PIN-check part: long enough that the kill lands inside the KDF.
 const SLOW_ITERATIONS: u32 = 3_000_000;
 
+/// Adds token `n`: its secret and names are derived from `n`, so `verify` can check it whole.
+fn add_numbered(vault: &Vault, n: u64) {
+    vault
+        .add_typed(
+            None,
+            &numbered_secret(n),
+            TokenParams {
+                issuer: format!("issuer-{n}"),
+                account: format!("{n}"),
+                ..TokenParams::default()
+            },
+        )
+        .unwrap();
+}
+
 fn child_edit(path: &Path, seed: u64) {
     let clock = clock();
     let vault = reopen(path, &clock);
@@ -52,18 +67,7 @@ fn child_edit(path: &Path, seed: u64) {
             roll
         };
         if roll < 5 {
-            let n = next() % 1_000_000;
-            vault
-                .add_typed(
-                    None,
-                    &numbered_secret(n),
-                    TokenParams {
-                        issuer: format!("issuer-{n}"),
-                        account: format!("{n}"),
-                        ..TokenParams::default()
-                    },
-                )
-                .unwrap();
+            add_numbered(&vault, next() % 1_000_000);
         } else if roll < 8 {
             let token = &tokens[(next() % tokens.len() as u64) as usize];
             let round = next() % 100;
@@ -195,17 +199,7 @@ fn kill_during_pin_change(dir: &Path, rounds: u64) -> Result<String, String> {
     let path = dir.join("change.db");
     let vault = create(&path, UnlockPolicy::FiveMinutes, &clock());
     for n in 0..5 {
-        vault
-            .add_typed(
-                None,
-                &numbered_secret(n),
-                TokenParams {
-                    issuer: format!("issuer-{n}"),
-                    account: format!("{n}"),
-                    ..TokenParams::default()
-                },
-            )
-            .unwrap();
+        add_numbered(&vault, n);
     }
     drop(vault);
     let (mut old_pin, mut new_pin) = (0, 0);

@@ -56,15 +56,21 @@ pub(super) fn new_pin_slot(
     Ok(slot)
 }
 
-/// Opens the (already device-unwrapped) sealed vault key with the PIN key; `None` for a wrong PIN.
-pub(super) fn open_pin_slot(
+/// Runs the KDF for `pin` and opens the (already device-unwrapped) sealed vault key with it;
+/// `Ok(None)` for a wrong PIN.
+pub(super) fn check_pin(
     vault_id: &[u8; 16],
     slot: &SlotRow,
     sealed: &[u8],
-    pin_key: &PinKey,
-) -> Option<Result<VaultKey, VaultError>> {
-    let plain = crypto::open(pin_key.as_bytes(), &slot_aad(vault_id, slot), sealed).ok()?;
-    Some(VaultKey::from_slice(&plain))
+    pin: &Pin,
+    min_iterations: u32,
+) -> Result<Option<VaultKey>, VaultError> {
+    let pin_key: PinKey =
+        crypto::derive_pin_key(pin.as_bytes(), &slot.salt, slot.iterations, min_iterations)?;
+    match crypto::open(pin_key.as_bytes(), &slot_aad(vault_id, slot), sealed) {
+        Ok(plain) => VaultKey::from_slice(&plain).map(Some),
+        Err(crypto::AuthError) => Ok(None),
+    }
 }
 
 pub(super) fn protector_error(err: ProtectorError) -> VaultError {

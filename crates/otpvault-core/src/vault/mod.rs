@@ -434,16 +434,11 @@ impl Vault {
                 throttle::Claim::Granted { failures } => failures,
                 throttle::Claim::SlotChanged => continue,
             };
-            let pin_key = crypto::derive_pin_key(
-                pin.as_bytes(),
-                &slot.salt,
-                slot.iterations,
-                self.min_iterations,
-            )?;
+            let checked = keyslot::check_pin(&vault_id, &slot, &sealed, pin, self.min_iterations)?;
             let mut inner = self.lock_inner();
-            return match keyslot::open_pin_slot(&vault_id, &slot, &sealed, &pin_key) {
+            return match checked {
                 Some(key) => {
-                    let keys = RowKeys::new(key?, vault_id);
+                    let keys = RowKeys::new(key, vault_id);
                     throttle::succeeded(&inner.conn)?;
                     session::upgrade_legacy(&mut inner.conn, &keys)?;
                     Ok(Unlocked { keys, slot })
@@ -484,25 +479,27 @@ impl Vault {
             });
         }
         crypto::check_iterations(slot.iterations, self.min_iterations)?;
-        // A stored delay is honoured; the anchor cannot be moved, so a clock behind it (reboot)
-        // counts the whole delay from now.
-        let now = self.clock.monotonic_millis();
-        let anchor = throttle.anchor_ms.filter(|a| *a <= now).unwrap_or(now);
-        let left = throttle::remaining_millis(throttle.failures, anchor, now);
+        // A stored delay is honoured (the anchor cannot be moved: a clock behind it, after a
+        // reboot, counts the whole delay from now).
+        let (left, _) = throttle::delay_state(
+            throttle.failures,
+            throttle.anchor_ms,
+            self.clock.monotonic_millis(),
+        );
         if left > 0 {
             return Err(VaultError::LockedOut {
                 seconds_left: left.div_ceil(1000),
             });
         }
-        let pin_key = crypto::derive_pin_key(
-            pin.as_bytes(),
-            &slot.salt,
-            slot.iterations,
+        match keyslot::check_pin(
+            &vault_id,
+            &slot,
+            &slot.wrapped_key,
+            pin,
             self.min_iterations,
-        )?;
-        match keyslot::open_pin_slot(&vault_id, &slot, &slot.wrapped_key, &pin_key) {
+        )? {
             Some(key) => Ok(Unlocked {
-                keys: RowKeys::new(key?, vault_id),
+                keys: RowKeys::new(key, vault_id),
                 slot,
             }),
             None => Err(VaultError::WrongPin {
