@@ -73,7 +73,7 @@ class XorDeviceKey(otpvault.DeviceKeyProtector):
             raise self.fail_with
         body, tag = data[:-32], data[-32:]
         if not hmac.compare_digest(tag, hmac.new(self.key, body, hashlib.sha256).digest()):
-            raise otpvault.ProtectorFailure.Failed("key invalidated")
+            raise otpvault.ProtectorFailure.KeyInvalidated()
         return bytes(a ^ b for a, b in zip(body, self._stream(len(body))))
 
 

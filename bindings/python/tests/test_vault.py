@@ -84,11 +84,11 @@ def test_python_device_key(vault_path, clock):
     token = vault.add_uri(None, RFC_URI).id
     assert vault.status().device_bound
     assert device.calls == 1
-    with pytest.raises(otpvault.OtpError.DeviceKey):
+    with pytest.raises(otpvault.OtpError.DeviceKeyRequired):
         otpvault.OtpVault.open(vault_path, None, clock).unlock(PIN)
-    with pytest.raises(otpvault.OtpError.DeviceKey) as err:
+    # Another device's key: the protector reports KeyInvalidated, which arrives as its own case.
+    with pytest.raises(otpvault.OtpError.DeviceKeyInvalidated):
         otpvault.OtpVault.open(vault_path, XorDeviceKey(), clock).unlock(PIN)
-    assert "key invalidated" in err.value.reason
     right = otpvault.OtpVault.open(vault_path, device, clock)
     right.unlock(PIN)
     assert right.code(None, token, 59).value == "94287082"
@@ -99,13 +99,21 @@ def test_a_callback_that_throws_becomes_a_clean_error(vault_path, clock):
     make_vault(vault_path, clock, device_key=device)
     broken = XorDeviceKey(key=device.key, fail_with=RuntimeError("keystore crashed"))
     vault = otpvault.OtpVault.open(vault_path, broken, clock)
-    with pytest.raises(otpvault.OtpError.DeviceKey):
+    with pytest.raises(otpvault.OtpError.DeviceKeyFailed):
         vault.unlock(PIN)
     declared = XorDeviceKey(key=device.key, fail_with=otpvault.ProtectorFailure.Failed("user not authenticated"))
     vault = otpvault.OtpVault.open(vault_path, declared, clock)
-    with pytest.raises(otpvault.OtpError.DeviceKey) as err:
+    with pytest.raises(otpvault.OtpError.DeviceKeyFailed) as err:
         vault.unlock(PIN)
     assert "user not authenticated" in err.value.reason
+    # Each report of the platform reaches the caller as its own case, costing no PIN attempt.
+    cancelled = XorDeviceKey(key=device.key, fail_with=otpvault.ProtectorFailure.Cancelled())
+    with pytest.raises(otpvault.OtpError.DeviceKeyCancelled):
+        otpvault.OtpVault.open(vault_path, cancelled, clock).unlock(PIN)
+    unavailable = XorDeviceKey(key=device.key, fail_with=otpvault.ProtectorFailure.Unavailable("device locked"))
+    with pytest.raises(otpvault.OtpError.DeviceKeyUnavailable) as err:
+        otpvault.OtpVault.open(vault_path, unavailable, clock).unlock(PIN)
+    assert err.value.reason == "device locked"
     assert vault.status().failed_attempts == 0, "a failing device key costs no attempt"
 
 
@@ -113,7 +121,7 @@ def test_lock_wipes_access_and_hotp_advances(vault_path, clock):
     vault = make_vault(vault_path, clock)
     hotp = vault.add_uri(None, "otpauth://hotp/Y:k?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0").id
     assert [vault.next_hotp(None, hotp).value for _ in range(3)] == ["755224", "287082", "359152"]
-    with pytest.raises(otpvault.OtpError.WrongTokenKind):
+    with pytest.raises(otpvault.OtpError.NotTimeBased):
         vault.code(None, hotp, T0)
     vault.lock()
     for call in (lambda: vault.list(None), lambda: vault.next_hotp(None, hotp), lambda: vault.entries(None, T0)):
@@ -162,13 +170,35 @@ def test_bad_inputs_are_typed_errors(vault_path, clock):
     vault = make_vault(vault_path, clock)
     with pytest.raises(otpvault.OtpError.InvalidUri) as err:
         vault.add_uri(None, "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=12")
-    assert err.value.kind == "invalid_digits"
+    assert err.value.kind == otpvault.UriErrorKind.INVALID_DIGITS
     with pytest.raises(otpvault.OtpError.InvalidSecret) as err:
         vault.add_uri(None, "otpauth://totp/a?secret=JBSW1Y3DP")
     assert err.value.position == 5
+    assert err.value.kind == otpvault.SecretErrorKind.INVALID_CHARACTER
     with pytest.raises(otpvault.OtpError.NotFound):
         vault.remove(None, 42)
-    with pytest.raises(otpvault.OtpError.Unreadable):
+    with pytest.raises(otpvault.OtpError.AlreadyExists):
         otpvault.OtpVault.create(vault_path, PIN, otpvault.UnlockPolicy.FIVE_MINUTES, KDF, False, None, clock)
-    with pytest.raises(otpvault.OtpError.Internal):
+    with pytest.raises(otpvault.OtpError.KdfTooWeak) as err:
         otpvault.OtpVault.create(vault_path + "2", PIN, otpvault.UnlockPolicy.FIVE_MINUTES, 1000, False, None, clock)
+    assert (err.value.iterations, err.value.minimum) == (1000, 600000)
+    with pytest.raises(otpvault.OtpError.NoVault):
+        otpvault.OtpVault.open(vault_path + ".missing", None, clock)
+    with open(vault_path + ".txt", "w") as notes:
+        notes.write("not a database")
+    with pytest.raises(otpvault.OtpError.NotAVault):
+        otpvault.OtpVault.open(vault_path + ".txt", None, clock)
+
+
+def test_a_newer_vault_says_which_versions(vault_path, clock):
+    import sqlite3
+    vault = make_vault(vault_path, clock)
+    del vault
+    import gc
+    gc.collect()
+    with sqlite3.connect(vault_path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(otpvault.OtpError.NewerSchema) as err:
+        otpvault.OtpVault.open(vault_path, None, clock)
+    assert err.value.found == 99
+    assert 1 <= err.value.supported < 99

@@ -72,7 +72,7 @@ def test_invalid_uris_raise_typed_errors_with_the_expected_kind():
         if isinstance(err.value, otpvault.OtpError.InvalidSecret):
             assert expected == "invalid_secret", case["name"]
         else:
-            assert err.value.kind == expected, case["name"]
+            assert err.value.kind.name.lower() == expected, case["name"]
         # Errors never echo the URI (it carries the secret).
         assert "JBSWY3DPEHPK3PXP" not in str(err.value)
 
@@ -85,5 +85,5 @@ def test_secret_table():
     for case in doc["invalid"]:
         with pytest.raises(otpvault.OtpError.InvalidSecret) as err:
             otpvault.decode_secret(case["input"])
-        assert err.value.kind == case["error"]
+        assert err.value.kind.name.lower() == case["error"]
         assert err.value.position == case.get("position")

@@ -73,7 +73,7 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
         VaultError::NewerSchema { .. } => (EXIT_VAULT, "newer_schema"),
         VaultError::KdfTooWeak { .. } => (EXIT_VAULT, "kdf_too_weak"),
         VaultError::DeviceKeyRequired => (EXIT_VAULT, "device_key_required"),
-        VaultError::DeviceKey { .. } => (EXIT_VAULT, "device_key"),
+        VaultError::DeviceKey(_) => (EXIT_VAULT, "device_key"),
         VaultError::Erased => (EXIT_VAULT, "erased"),
         VaultError::Rng => (EXIT_VAULT, "rng"),
     }

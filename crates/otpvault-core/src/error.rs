@@ -156,6 +156,32 @@ pub enum StorageKind {
     Other,
 }
 
+/// Why a device key protector (Android Keystore, iOS Secure Enclave) could not wrap or unwrap.
+/// The platform's own report, passed through the core unchanged so an app can react to each:
+/// ask again after `Cancelled`, fall back to the PIN and re-enrol after `KeyInvalidated`, explain
+/// `Unavailable`. Reasons come from the platform and must not contain secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ProtectorError {
+    /// The user dismissed the system prompt (biometric or device credential).
+    #[error("the user cancelled the device key prompt")]
+    Cancelled,
+    /// The key is gone or was invalidated (a new fingerprint enrolled, the lock screen removed).
+    #[error("the device key was invalidated")]
+    KeyInvalidated,
+    /// The key store cannot be used now (locked device, hardware busy, no secure hardware).
+    #[error("the device key store is unavailable: {reason}")]
+    Unavailable {
+        /// What the platform said.
+        reason: String,
+    },
+    /// Any other failure of the key store.
+    #[error("the device key failed: {reason}")]
+    Failed {
+        /// What the platform said.
+        reason: String,
+    },
+}
+
 /// Errors of the vault. Like every error of the core, none of them carries a secret, a PIN, a URI
 /// or an account name.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -242,12 +268,9 @@ pub enum VaultError {
     /// The vault is bound to a device key, and none was supplied.
     #[error("this vault needs the device key to be unlocked")]
     DeviceKeyRequired,
-    /// The device key protector (Android Keystore, Secure Enclave) failed.
-    #[error("the device key failed: {reason}")]
-    DeviceKey {
-        /// What the platform reported (must not contain secrets).
-        reason: String,
-    },
+    /// The device key protector (Android Keystore, Secure Enclave) failed, as it reported.
+    #[error("{0}")]
+    DeviceKey(ProtectorError),
     /// The vault's keys were erased after too many wrong PINs.
     #[error("the vault was erased after too many wrong PINs")]
     Erased,

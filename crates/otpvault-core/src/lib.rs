@@ -41,13 +41,13 @@ pub mod uri;
 pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock, TimeCorrection};
-pub use error::{SecretError, StorageKind, UriError, VaultError};
+pub use error::{ProtectorError, SecretError, StorageKind, UriError, VaultError};
 pub use otp::{Algorithm, CodeValue, Format, Generator, StepCache, TotpCode};
 pub use secret::Secret;
 pub use token::{OtpKind, Token, TokenParams};
 pub use vault::pin::Pin;
 pub use vault::{
-    CodeEntry, CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, ProtectorError,
-    TokenInfo, UnlockInfo, Vault, VaultStatus,
+    CodeEntry, CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, TokenInfo, UnlockInfo,
+    Vault, VaultStatus,
 };
 pub use vault::{Settings, UnlockPolicy};

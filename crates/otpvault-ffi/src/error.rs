@@ -1,27 +1,99 @@
-//! The public error enum and the one place where core errors become it.
+//! The public error enum and the one place where core errors become it (the two-level shape of
+//! mozilla/application-services: a detailed internal error, a public enum an app can switch on,
+//! converted here and nowhere else).
 //!
-//! No variant carries a secret, a PIN, a URI or an account name: only kinds, positions, counts
-//! and the core's own fixed sentences.
+//! Every case an app would handle differently is its own variant with typed fields; kinds are
+//! enums, not strings. No variant carries a secret, a PIN, a URI or an account name: only kinds,
+//! positions, counts and the core's own fixed sentences.
 
-use otpvault_core::{SecretError, UriError, VaultError};
+use otpvault_core::{
+    ProtectorError, SecretError, StorageKind as CoreStorageKind, UriError, VaultError,
+};
+
+/// Why an otpauth:// URI or a set of typed token fields was refused (the `kind` names of
+/// `tests/vectors/README.md`, as an enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum UriErrorKind {
+    /// Longer than 4 KiB.
+    TooLong,
+    /// Not `otpauth://` or `steam://`.
+    WrongScheme,
+    /// Not `totp`, `hotp` or `steam`.
+    UnknownType,
+    /// No secret.
+    MissingSecret,
+    /// The secret is not base32 (reported as [`OtpError::InvalidSecret`] with its position).
+    InvalidSecret,
+    /// Not SHA1, SHA256 or SHA512.
+    UnknownAlgorithm,
+    /// Digits outside 6..=10.
+    InvalidDigits,
+    /// Period 0 or above 86,400 s.
+    InvalidPeriod,
+    /// An HOTP URI without a counter.
+    MissingCounter,
+    /// A number parameter that is not a number.
+    InvalidNumber,
+    /// A number parameter too large.
+    NumberOverflow,
+    /// A known parameter given twice.
+    DuplicateParameter,
+    /// A `%` not followed by two hex digits.
+    InvalidPercentEncoding,
+    /// Percent-decoded bytes that are not UTF-8.
+    InvalidUtf8,
+    /// An issuer or account name longer than 512 bytes.
+    NameTooLong,
+}
+
+/// Why a base32 secret was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum SecretErrorKind {
+    /// Nothing but separators.
+    Empty,
+    /// A character outside base32 (`position` says where).
+    InvalidCharacter,
+    /// A number of characters no byte string encodes to.
+    InvalidLength,
+    /// Longer than 1 KiB.
+    TooLong,
+    /// The system random generator failed (generating a secret).
+    Rng,
+}
+
+/// What kind of storage failure happened (nothing was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum StorageKind {
+    /// The disk is full.
+    Full,
+    /// A read or write failed.
+    Io,
+    /// The file or its directory is read-only.
+    ReadOnly,
+    /// Another process holds a lock.
+    Busy,
+    /// The file cannot be opened (missing directory, permissions).
+    CannotOpen,
+    /// Anything else the database reported.
+    Other,
+}
 
 /// Every error otpvault reports to Kotlin, Swift and Python.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum OtpError {
-    /// The otpauth:// URI or the typed token fields were refused; `kind` is the stable name
-    /// from `tests/vectors/README.md`.
+    /// The otpauth:// URI or the typed token fields were refused.
     #[error("invalid URI: {reason}")]
     InvalidUri {
-        /// Stable snake_case kind.
-        kind: String,
+        /// What was wrong.
+        kind: UriErrorKind,
         /// A sentence for people.
         reason: String,
     },
     /// The secret is not valid base32; `position` (1-based) names the offending character.
     #[error("invalid secret: {reason}")]
     InvalidSecret {
-        /// Stable snake_case kind.
-        kind: String,
+        /// What was wrong.
+        kind: SecretErrorKind,
         /// Position of the bad character, when that is the problem.
         position: Option<u32>,
         /// A sentence for people.
@@ -34,7 +106,7 @@ pub enum OtpError {
     #[error("this PIN is too easy to guess")]
     WeakPin,
     /// Wrong PIN; `attempts_before_delay` more are allowed before delays begin.
-    #[error("wrong PIN ({attempts_before_delay} attempts left before a delay)")]
+    #[error("wrong PIN ({attempts_before_delay} left before a delay)")]
     WrongPin {
         /// Wrong PINs still possible before a delay.
         attempts_before_delay: u32,
@@ -51,17 +123,20 @@ pub enum OtpError {
     /// No token with that id.
     #[error("no such token")]
     NotFound,
-    /// The operation does not apply to this kind of token (e.g. a TOTP code of an HOTP token).
-    #[error("{reason}")]
-    WrongTokenKind {
-        /// What was expected.
-        reason: String,
-    },
-    /// Storage failed (disk full, I/O, permissions); nothing was changed.
-    #[error("storage error: {reason}")]
+    /// A TOTP code was asked of a token that is not time-based.
+    #[error("this token is not time-based")]
+    NotTimeBased,
+    /// An HOTP code was asked of a token that is not counter-based.
+    #[error("this token is not counter-based")]
+    NotCounterBased,
+    /// The HOTP counter cannot advance further.
+    #[error("the HOTP counter is exhausted")]
+    CounterExhausted,
+    /// Storage failed; nothing was changed.
+    #[error("storage error: {kind:?}")]
     Storage {
         /// The class of failure.
-        reason: String,
+        kind: StorageKind,
     },
     /// The vault file is damaged or was tampered with.
     #[error("the vault is corrupted or was tampered with ({reason})")]
@@ -69,27 +144,78 @@ pub enum OtpError {
         /// Which part failed its check.
         reason: String,
     },
-    /// The file is not a vault this build can open (missing, foreign, newer, or exists already).
-    #[error("{reason}")]
-    Unreadable {
-        /// Why.
+    /// No vault exists at the path.
+    #[error("no vault at this path")]
+    NoVault,
+    /// The file is not an otpvault vault.
+    #[error("this file is not an otpvault vault")]
+    NotAVault,
+    /// A file already exists where a vault was to be created.
+    #[error("a file already exists at this path")]
+    AlreadyExists,
+    /// The vault was written by a newer otpvault.
+    #[error("the vault has schema version {found}; this build supports up to {supported}")]
+    NewerSchema {
+        /// The file's schema version.
+        found: u32,
+        /// The newest this build understands.
+        supported: u32,
+    },
+    /// The PIN KDF setting is below what this build accepts.
+    #[error("the PIN key derivation uses {iterations} iterations, below the minimum {minimum}")]
+    KdfTooWeak {
+        /// Iterations requested or found.
+        iterations: u32,
+        /// The minimum accepted.
+        minimum: u32,
+    },
+    /// The vault is bound to a device key and none was passed.
+    #[error("this vault needs the device key")]
+    DeviceKeyRequired,
+    /// The user dismissed the device key's prompt: ask again, or use the PIN another time.
+    #[error("the user cancelled the device key prompt")]
+    DeviceKeyCancelled,
+    /// The device key is gone or was invalidated (new biometrics enrolled): it must be set up again.
+    #[error("the device key was invalidated")]
+    DeviceKeyInvalidated,
+    /// The key store cannot be used now.
+    #[error("the device key store is unavailable: {reason}")]
+    DeviceKeyUnavailable {
+        /// What the platform reported.
         reason: String,
     },
-    /// The device key is required, or the platform's key store failed.
-    #[error("device key: {reason}")]
-    DeviceKey {
+    /// Any other failure of the device key protector.
+    #[error("the device key failed: {reason}")]
+    DeviceKeyFailed {
         /// What the platform reported.
         reason: String,
     },
     /// The vault's keys were erased after too many wrong PINs.
     #[error("the vault was erased after too many wrong PINs")]
     Erased,
-    /// Anything else (the system random generator failed, a weak KDF setting).
-    #[error("{reason}")]
-    Internal {
-        /// What happened.
-        reason: String,
-    },
+    /// The system random generator failed.
+    #[error("the system random generator failed")]
+    Rng,
+}
+
+fn uri_kind(err: &UriError) -> UriErrorKind {
+    match err {
+        UriError::TooLong { .. } => UriErrorKind::TooLong,
+        UriError::WrongScheme => UriErrorKind::WrongScheme,
+        UriError::UnknownType => UriErrorKind::UnknownType,
+        UriError::MissingSecret => UriErrorKind::MissingSecret,
+        UriError::InvalidSecret(_) => UriErrorKind::InvalidSecret,
+        UriError::UnknownAlgorithm => UriErrorKind::UnknownAlgorithm,
+        UriError::InvalidDigits => UriErrorKind::InvalidDigits,
+        UriError::InvalidPeriod => UriErrorKind::InvalidPeriod,
+        UriError::MissingCounter => UriErrorKind::MissingCounter,
+        UriError::InvalidNumber { .. } => UriErrorKind::InvalidNumber,
+        UriError::NumberOverflow { .. } => UriErrorKind::NumberOverflow,
+        UriError::DuplicateParameter { .. } => UriErrorKind::DuplicateParameter,
+        UriError::InvalidPercentEncoding => UriErrorKind::InvalidPercentEncoding,
+        UriError::InvalidUtf8 => UriErrorKind::InvalidUtf8,
+        UriError::NameTooLong { .. } => UriErrorKind::NameTooLong,
+    }
 }
 
 impl From<UriError> for OtpError {
@@ -97,7 +223,7 @@ impl From<UriError> for OtpError {
         match err {
             UriError::InvalidSecret(secret) => secret.into(),
             other => OtpError::InvalidUri {
-                kind: other.kind().to_owned(),
+                kind: uri_kind(&other),
                 reason: other.to_string(),
             },
         }
@@ -106,21 +232,39 @@ impl From<UriError> for OtpError {
 
 impl From<SecretError> for OtpError {
     fn from(err: SecretError) -> Self {
-        let position = match err {
-            SecretError::InvalidCharacter { position } => u32::try_from(position).ok(),
-            _ => None,
+        let (kind, position) = match err {
+            SecretError::Empty => (SecretErrorKind::Empty, None),
+            SecretError::InvalidCharacter { position } => (
+                SecretErrorKind::InvalidCharacter,
+                u32::try_from(position).ok(),
+            ),
+            SecretError::InvalidLength { .. } => (SecretErrorKind::InvalidLength, None),
+            SecretError::TooLong { .. } => (SecretErrorKind::TooLong, None),
+            SecretError::Rng => (SecretErrorKind::Rng, None),
         };
         OtpError::InvalidSecret {
-            kind: err.kind().to_owned(),
+            kind,
             position,
             reason: err.to_string(),
         }
     }
 }
 
+impl From<CoreStorageKind> for StorageKind {
+    fn from(kind: CoreStorageKind) -> Self {
+        match kind {
+            CoreStorageKind::Full => StorageKind::Full,
+            CoreStorageKind::Io => StorageKind::Io,
+            CoreStorageKind::ReadOnly => StorageKind::ReadOnly,
+            CoreStorageKind::Busy => StorageKind::Busy,
+            CoreStorageKind::CannotOpen => StorageKind::CannotOpen,
+            CoreStorageKind::Other => StorageKind::Other,
+        }
+    }
+}
+
 impl From<VaultError> for OtpError {
     fn from(err: VaultError) -> Self {
-        let reason = err.to_string();
         match err {
             VaultError::InvalidPin => OtpError::InvalidPin,
             VaultError::WeakPin => OtpError::WeakPin,
@@ -132,33 +276,58 @@ impl From<VaultError> for OtpError {
             VaultError::LockedOut { seconds_left } => OtpError::LockedOut { seconds_left },
             VaultError::Locked => OtpError::VaultLocked,
             VaultError::NotFound => OtpError::NotFound,
-            VaultError::NotTimeBased
-            | VaultError::NotCounterBased
-            | VaultError::CounterExhausted => OtpError::WrongTokenKind { reason },
+            VaultError::NotTimeBased => OtpError::NotTimeBased,
+            VaultError::NotCounterBased => OtpError::NotCounterBased,
+            VaultError::CounterExhausted => OtpError::CounterExhausted,
             VaultError::InvalidToken(uri) => uri.into(),
             VaultError::InvalidSecret(secret) => secret.into(),
-            VaultError::Storage { kind } => OtpError::Storage {
-                reason: format!("{kind:?}"),
-            },
+            VaultError::Storage { kind } => OtpError::Storage { kind: kind.into() },
             VaultError::Corrupted { what } => OtpError::Corrupted {
                 reason: what.to_owned(),
             },
-            VaultError::NotAVault
-            | VaultError::NoVault
-            | VaultError::AlreadyExists
-            | VaultError::NewerSchema { .. } => OtpError::Unreadable { reason },
-            VaultError::DeviceKeyRequired => OtpError::DeviceKey { reason },
-            VaultError::DeviceKey { reason } => OtpError::DeviceKey { reason },
+            VaultError::NotAVault => OtpError::NotAVault,
+            VaultError::NoVault => OtpError::NoVault,
+            VaultError::AlreadyExists => OtpError::AlreadyExists,
+            VaultError::NewerSchema { found, supported } => {
+                OtpError::NewerSchema { found, supported }
+            }
+            VaultError::KdfTooWeak {
+                iterations,
+                minimum,
+            } => OtpError::KdfTooWeak {
+                iterations,
+                minimum,
+            },
+            VaultError::DeviceKeyRequired => OtpError::DeviceKeyRequired,
+            VaultError::DeviceKey(report) => match report {
+                ProtectorError::Cancelled => OtpError::DeviceKeyCancelled,
+                ProtectorError::KeyInvalidated => OtpError::DeviceKeyInvalidated,
+                ProtectorError::Unavailable { reason } => OtpError::DeviceKeyUnavailable { reason },
+                ProtectorError::Failed { reason } => OtpError::DeviceKeyFailed { reason },
+            },
             VaultError::Erased => OtpError::Erased,
-            VaultError::KdfTooWeak { .. } | VaultError::Rng => OtpError::Internal { reason },
+            VaultError::Rng => OtpError::Rng,
         }
     }
 }
 
-/// What a [`crate::DeviceKeyProtector`] implementation reports when it cannot wrap or unwrap.
+/// What a [`crate::DeviceKeyProtector`] implementation reports when it cannot wrap or unwrap;
+/// each case reaches the app's caller as its own [`OtpError`] variant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum ProtectorFailure {
-    /// The key store refused or failed (key invalidated, user not authenticated, …).
+    /// The user dismissed the biometric or device-credential prompt.
+    #[error("cancelled")]
+    Cancelled,
+    /// The key is gone or invalidated (new biometrics enrolled, lock screen removed).
+    #[error("key invalidated")]
+    KeyInvalidated,
+    /// The key store cannot be used now.
+    #[error("{reason}")]
+    Unavailable {
+        /// What the platform said (no secrets).
+        reason: String,
+    },
+    /// Any other failure of the key store.
     #[error("{reason}")]
     Failed {
         /// What the platform said (no secrets).
@@ -175,5 +344,71 @@ pub enum ProtectorFailure {
 impl From<uniffi::UnexpectedUniFFICallbackError> for ProtectorFailure {
     fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
         ProtectorFailure::Unexpected { reason: err.reason }
+    }
+}
+
+impl From<ProtectorFailure> for ProtectorError {
+    fn from(failure: ProtectorFailure) -> Self {
+        match failure {
+            ProtectorFailure::Cancelled => ProtectorError::Cancelled,
+            ProtectorFailure::KeyInvalidated => ProtectorError::KeyInvalidated,
+            ProtectorFailure::Unavailable { reason } => ProtectorError::Unavailable { reason },
+            ProtectorFailure::Failed { reason } => ProtectorError::Failed { reason },
+            unexpected @ ProtectorFailure::Unexpected { .. } => ProtectorError::Failed {
+                reason: unexpected.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_kinds_match_the_core_names() {
+        // The enum names are the snake_case kinds of the conformance vectors.
+        let cases = [
+            (UriError::InvalidDigits, UriErrorKind::InvalidDigits),
+            (UriError::WrongScheme, UriErrorKind::WrongScheme),
+            (UriError::InvalidPeriod, UriErrorKind::InvalidPeriod),
+        ];
+        for (core, ffi) in cases {
+            let name = format!("{ffi:?}");
+            let snake: String = name
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let lower = c.to_ascii_lowercase();
+                    if c.is_uppercase() && i > 0 {
+                        vec!['_', lower]
+                    } else {
+                        vec![lower]
+                    }
+                })
+                .collect();
+            assert_eq!(snake, core.kind());
+        }
+    }
+
+    #[test]
+    fn protector_reports_pass_through_unchanged() {
+        let through = |f: ProtectorFailure| OtpError::from(VaultError::DeviceKey(f.into()));
+        assert_eq!(
+            through(ProtectorFailure::Cancelled),
+            OtpError::DeviceKeyCancelled
+        );
+        assert_eq!(
+            through(ProtectorFailure::KeyInvalidated),
+            OtpError::DeviceKeyInvalidated
+        );
+        assert_eq!(
+            through(ProtectorFailure::Unavailable {
+                reason: "locked".into()
+            }),
+            OtpError::DeviceKeyUnavailable {
+                reason: "locked".into()
+            }
+        );
     }
 }

@@ -22,5 +22,5 @@ pub mod error;
 pub mod types;
 pub mod vault;
 
-pub use error::{OtpError, ProtectorFailure};
+pub use error::{OtpError, ProtectorFailure, SecretErrorKind, StorageKind, UriErrorKind};
 pub use vault::{Clock, DeviceKeyProtector, OtpVault};

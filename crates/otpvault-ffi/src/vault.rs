@@ -39,15 +39,11 @@ struct ForeignProtector(Arc<dyn DeviceKeyProtector>);
 
 impl core::KeyProtector for ForeignProtector {
     fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, core::ProtectorError> {
-        self.0.wrap(data).map_err(|err| core::ProtectorError {
-            reason: err.to_string(),
-        })
+        self.0.wrap(data).map_err(Into::into)
     }
 
     fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, core::ProtectorError> {
-        self.0.unwrap(data).map_err(|err| core::ProtectorError {
-            reason: err.to_string(),
-        })
+        self.0.unwrap(data).map_err(Into::into)
     }
 }
 

@@ -69,7 +69,7 @@ final class TestDeviceKey: DeviceKeyProtector, @unchecked Sendable {
 
     func unwrap(data: Data) throws -> Data {
         if let failWith { throw failWith }
-        guard data.prefix(8) == key.prefix(8) else { throw ProtectorFailure.Failed(reason: "key invalidated") }
+        guard data.prefix(8) == key.prefix(8) else { throw ProtectorFailure.KeyInvalidated }
         return xor(data.dropFirst(8))
     }
 }
@@ -78,6 +78,23 @@ func makeVault(_ path: String, _ clock: ManualClock, policy: UnlockPolicy = .fiv
                deviceKey: DeviceKeyProtector? = nil) throws -> OtpVault {
     try OtpVault.create(path: path, pin: pin, policy: policy, kdfIterations: kdf,
                         wipeAfterFailures: false, deviceKey: deviceKey, clock: clock)
+}
+
+/// The snake_case name of an error kind (`.invalidDigits` → "invalid_digits"), as the vectors spell it.
+func snakeCase(_ value: Any) -> String {
+    var out = ""
+    for character in String(describing: value) {
+        if character.isUppercase { out += "_" + character.lowercased() } else { out.append(character) }
+    }
+    return out
+}
+
+/// Sets a closed vault file's schema version (SQLite header bytes 60..63, big-endian).
+func setUserVersion(_ path: String, _ version: UInt32) throws {
+    let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+    try handle.seek(toOffset: 60)
+    try handle.write(contentsOf: withUnsafeBytes(of: version.bigEndian) { Data($0) })
+    try handle.close()
 }
 
 func tempPath(_ name: String = "vault.db") -> String {

@@ -73,10 +73,12 @@ final class VaultTests: XCTestCase {
         let vault = try makeVault(path, clock, deviceKey: device)
         let id = try vault.addUri(pin: nil, uri: rfcUri).id
         XCTAssertTrue(vault.status().deviceBound)
-        XCTAssertThrowsError(try OtpVault.open(path: path, deviceKey: nil, clock: clock).unlock(pin: pin))
+        XCTAssertThrowsError(try OtpVault.open(path: path, deviceKey: nil, clock: clock).unlock(pin: pin)) {
+            XCTAssertEqual($0 as? OtpError, .DeviceKeyRequired)
+        }
+        // Another device's key: the protector reports KeyInvalidated, which arrives as its own case.
         XCTAssertThrowsError(try OtpVault.open(path: path, deviceKey: TestDeviceKey(), clock: clock).unlock(pin: pin)) {
-            guard case OtpError.DeviceKey(let reason) = $0 else { return XCTFail("\($0)") }
-            XCTAssertTrue(reason.contains("key invalidated"), reason)
+            XCTAssertEqual($0 as? OtpError, .DeviceKeyInvalidated)
         }
         let right = try OtpVault.open(path: path, deviceKey: device, clock: clock)
         _ = try right.unlock(pin: pin)
@@ -90,12 +92,19 @@ final class VaultTests: XCTestCase {
         _ = try makeVault(path, clock, deviceKey: device)
         let crashing = try OtpVault.open(path: path, deviceKey: TestDeviceKey(key: device.key, failWith: KeystoreCrash()), clock: clock)
         XCTAssertThrowsError(try crashing.unlock(pin: pin)) {
-            guard case OtpError.DeviceKey = $0 else { return XCTFail("\($0)") }
+            guard case OtpError.DeviceKeyFailed = $0 else { return XCTFail("\($0)") }
         }
         let declared = try OtpVault.open(path: path, deviceKey: TestDeviceKey(key: device.key, failWith: ProtectorFailure.Failed(reason: "user not authenticated")), clock: clock)
         XCTAssertThrowsError(try declared.unlock(pin: pin)) {
-            guard case OtpError.DeviceKey(let reason) = $0 else { return XCTFail("\($0)") }
+            guard case OtpError.DeviceKeyFailed(let reason) = $0 else { return XCTFail("\($0)") }
             XCTAssertTrue(reason.contains("user not authenticated"), reason)
+        }
+        // Each report of the platform reaches the caller as its own case, costing no PIN attempt.
+        let cancelled = try OtpVault.open(path: path, deviceKey: TestDeviceKey(key: device.key, failWith: ProtectorFailure.Cancelled), clock: clock)
+        XCTAssertThrowsError(try cancelled.unlock(pin: pin)) { XCTAssertEqual($0 as? OtpError, .DeviceKeyCancelled) }
+        let unavailable = try OtpVault.open(path: path, deviceKey: TestDeviceKey(key: device.key, failWith: ProtectorFailure.Unavailable(reason: "device locked")), clock: clock)
+        XCTAssertThrowsError(try unavailable.unlock(pin: pin)) {
+            XCTAssertEqual($0 as? OtpError, .DeviceKeyUnavailable(reason: "device locked"))
         }
         XCTAssertEqual(declared.status().failedAttempts, 0)
     }
@@ -105,7 +114,7 @@ final class VaultTests: XCTestCase {
         let hotp = try vault.addUri(pin: nil, uri: "otpauth://hotp/Y:k?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0").id
         XCTAssertEqual(try (1...3).map { _ in try vault.nextHotp(pin: nil, id: hotp).value }, ["755224", "287082", "359152"])
         XCTAssertThrowsError(try vault.code(pin: nil, id: hotp, unixTime: t0)) {
-            guard case OtpError.WrongTokenKind = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual($0 as? OtpError, .NotTimeBased)
         }
         vault.lock()
         XCTAssertThrowsError(try vault.list(pin: nil)) { XCTAssertEqual($0 as? OtpError, .VaultLocked) }
@@ -148,15 +157,38 @@ final class VaultTests: XCTestCase {
         let vault = try makeVault(path, clock)
         XCTAssertThrowsError(try vault.addUri(pin: nil, uri: "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=12")) {
             guard case OtpError.InvalidUri(let kind, _) = $0 else { return XCTFail("\($0)") }
-            XCTAssertEqual(kind, "invalid_digits")
+            XCTAssertEqual(kind, .invalidDigits)
         }
         XCTAssertThrowsError(try vault.addUri(pin: nil, uri: "otpauth://totp/a?secret=JBSW1Y3DP")) {
-            guard case OtpError.InvalidSecret(_, let position, _) = $0 else { return XCTFail("\($0)") }
+            guard case OtpError.InvalidSecret(let kind, let position, _) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(kind, .invalidCharacter)
             XCTAssertEqual(position, 5)
         }
         XCTAssertThrowsError(try vault.remove(pin: nil, id: 42)) { XCTAssertEqual($0 as? OtpError, .NotFound) }
-        XCTAssertThrowsError(try makeVault(path, clock)) {
-            guard case OtpError.Unreadable = $0 else { return XCTFail("\($0)") }
+        XCTAssertThrowsError(try makeVault(path, clock)) { XCTAssertEqual($0 as? OtpError, .AlreadyExists) }
+        XCTAssertThrowsError(try OtpVault.create(path: tempPath(), pin: pin, policy: .fiveMinutes, kdfIterations: 1000,
+                                                 wipeAfterFailures: false, deviceKey: nil, clock: clock)) {
+            XCTAssertEqual($0 as? OtpError, .KdfTooWeak(iterations: 1000, minimum: 600_000))
+        }
+        XCTAssertThrowsError(try OtpVault.open(path: tempPath("missing.db"), deviceKey: nil, clock: clock)) {
+            XCTAssertEqual($0 as? OtpError, .NoVault)
+        }
+        let notes = tempPath("notes.txt")
+        try "not a database".write(toFile: notes, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try OtpVault.open(path: notes, deviceKey: nil, clock: clock)) {
+            XCTAssertEqual($0 as? OtpError, .NotAVault)
+        }
+    }
+
+    func testANewerVaultSaysWhichVersions() throws {
+        let path = tempPath()
+        let clock = ManualClock()
+        _ = try makeVault(path, clock)
+        try setUserVersion(path, 99)
+        XCTAssertThrowsError(try OtpVault.open(path: path, deviceKey: nil, clock: clock)) {
+            guard case OtpError.NewerSchema(let found, let supported) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(found, 99)
+            XCTAssertTrue((1...98).contains(supported))
         }
     }
 }

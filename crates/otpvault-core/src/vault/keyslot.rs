@@ -74,5 +74,5 @@ pub(super) fn check_pin(
 }
 
 pub(super) fn protector_error(err: ProtectorError) -> VaultError {
-    VaultError::DeviceKey { reason: err.reason }
+    VaultError::DeviceKey(err)
 }

@@ -45,6 +45,7 @@ mod session;
 pub(crate) mod storage;
 pub mod throttle;
 
+pub use crate::error::ProtectorError;
 use crypto::{KDF_TARGET_MILLIS, MIN_PBKDF2_ITERATIONS, VaultKey};
 use keyslot::{new_pin_slot, protector_error};
 use pin::Pin;
@@ -54,13 +55,6 @@ use storage::SlotRow;
 
 /// Consecutive wrong PINs after which the keys are erased, when that option is on.
 pub const WIPE_AFTER_FAILURES: u32 = 10;
-
-/// Why the device key protector failed (text from the platform; it must not contain secrets).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtectorError {
-    /// A description for logs and error messages.
-    pub reason: String,
-}
 
 /// A key that never leaves the device (Android Keystore, iOS Secure Enclave) wrapping the
 /// PIN-sealed vault key once more. It only ever sees ciphertext.

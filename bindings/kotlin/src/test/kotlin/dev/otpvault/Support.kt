@@ -62,10 +62,18 @@ class TestDeviceKey(
         failWith?.let { throw it }
         val body = data.copyOf(data.size - 32)
         if (!MessageDigest.isEqual(tag(body), data.copyOfRange(data.size - 32, data.size))) {
-            throw ProtectorFailure.Failed("key invalidated")
+            throw ProtectorFailure.KeyInvalidated()
         }
         val s = stream(body.size)
         return ByteArray(body.size) { (body[it].toInt() xor s[it].toInt()).toByte() }
+    }
+}
+
+/** Sets a closed vault file's schema version (SQLite header bytes 60..63, big-endian). */
+fun setUserVersion(path: String, version: Int) {
+    java.io.RandomAccessFile(path, "rw").use {
+        it.seek(60)
+        it.writeInt(version)
     }
 }
 

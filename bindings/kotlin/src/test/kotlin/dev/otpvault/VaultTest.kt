@@ -89,9 +89,9 @@ class VaultTest {
         val vault = makeVault(path(), clock, deviceKey = device)
         val id = vault.addUri(null, rfcUri).id
         assertTrue(vault.status().deviceBound)
-        assertThrows<OtpException.DeviceKey> { OtpVault.open(path(), null, clock).unlock(PIN) }
-        val other = assertThrows<OtpException.DeviceKey> { OtpVault.open(path(), TestDeviceKey(), clock).unlock(PIN) }
-        assertTrue(other.reason.contains("key invalidated"), other.reason)
+        assertThrows<OtpException.DeviceKeyRequired> { OtpVault.open(path(), null, clock).unlock(PIN) }
+        // Another device's key: the protector reports KeyInvalidated, which arrives as its own case.
+        assertThrows<OtpException.DeviceKeyInvalidated> { OtpVault.open(path(), TestDeviceKey(), clock).unlock(PIN) }
         val right = OtpVault.open(path(), device, clock)
         right.unlock(PIN)
         assertEquals("94287082", right.code(null, id, 59uL).value)
@@ -103,10 +103,16 @@ class VaultTest {
         val device = TestDeviceKey()
         makeVault(path(), clock, deviceKey = device).destroy()
         val crashing = OtpVault.open(path(), TestDeviceKey(device.key, IllegalStateException("keystore crashed")), clock)
-        assertThrows<OtpException.DeviceKey> { crashing.unlock(PIN) }
+        assertThrows<OtpException.DeviceKeyFailed> { crashing.unlock(PIN) }
         val declared = OtpVault.open(path(), TestDeviceKey(device.key, ProtectorFailure.Failed("user not authenticated")), clock)
-        val error = assertThrows<OtpException.DeviceKey> { declared.unlock(PIN) }
+        val error = assertThrows<OtpException.DeviceKeyFailed> { declared.unlock(PIN) }
         assertTrue(error.reason.contains("user not authenticated"), error.reason)
+        // Each report of the platform reaches the caller as its own case, costing no PIN attempt.
+        val cancelled = OtpVault.open(path(), TestDeviceKey(device.key, ProtectorFailure.Cancelled()), clock)
+        assertThrows<OtpException.DeviceKeyCancelled> { cancelled.unlock(PIN) }
+        val unavailable = OtpVault.open(path(), TestDeviceKey(device.key, ProtectorFailure.Unavailable("device locked")), clock)
+        val busy = assertThrows<OtpException.DeviceKeyUnavailable> { unavailable.unlock(PIN) }
+        assertEquals("device locked", busy.reason)
         assertEquals(0u, declared.status().failedAttempts)
     }
 
@@ -115,7 +121,7 @@ class VaultTest {
         val vault = makeVault(path(), ManualClock())
         val hotp = vault.addUri(null, "otpauth://hotp/Y:k?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0").id
         assertEquals(listOf("755224", "287082", "359152"), (1..3).map { vault.nextHotp(null, hotp).value })
-        assertThrows<OtpException.WrongTokenKind> { vault.code(null, hotp, T0) }
+        assertThrows<OtpException.NotTimeBased> { vault.code(null, hotp, T0) }
         vault.lock()
         assertThrows<OtpException.VaultLocked> { vault.list(null) }
         assertThrows<OtpException.VaultLocked> { vault.nextHotp(null, hotp) }
@@ -160,11 +166,22 @@ class VaultTest {
         val clock = ManualClock()
         val vault = makeVault(path(), clock)
         val digits = assertThrows<OtpException.InvalidUri> { vault.addUri(null, "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=12") }
-        assertEquals("invalid_digits", digits.kind)
+        assertEquals(UriErrorKind.INVALID_DIGITS, digits.kind)
         val secret = assertThrows<OtpException.InvalidSecret> { vault.addUri(null, "otpauth://totp/a?secret=JBSW1Y3DP") }
         assertEquals(5u, secret.position)
         assertThrows<OtpException.NotFound> { vault.remove(null, 42) }
-        assertThrows<OtpException.Unreadable> { makeVault(path(), clock) }
-        assertThrows<OtpException.Internal> { OtpVault.create(path("weak.db"), PIN, UnlockPolicy.FIVE_MINUTES, 1000u, false, null, clock) }
+        assertEquals(SecretErrorKind.INVALID_CHARACTER, secret.kind)
+        assertThrows<OtpException.AlreadyExists> { makeVault(path(), clock) }
+        val weak = assertThrows<OtpException.KdfTooWeak> { OtpVault.create(path("weak.db"), PIN, UnlockPolicy.FIVE_MINUTES, 1000u, false, null, clock) }
+        assertEquals(1000u, weak.iterations)
+        assertEquals(600000u, weak.minimum)
+        assertThrows<OtpException.NoVault> { OtpVault.open(path("missing.db"), null, clock) }
+        java.io.File(path("notes.txt")).writeText("not a database")
+        assertThrows<OtpException.NotAVault> { OtpVault.open(path("notes.txt"), null, clock) }
+        vault.destroy()
+        setUserVersion(path(), 99)
+        val newer = assertThrows<OtpException.NewerSchema> { OtpVault.open(path(), null, clock) }
+        assertEquals(99u, newer.found)
+        assertTrue(newer.supported in 1u..98u)
     }
 }
