@@ -31,7 +31,7 @@ pub trait Clock: Send + Sync {
 
 /// The operating system's clocks: the wall clock, and the boot-time clock that counts sleep
 /// (`CLOCK_BOOTTIME` on Linux and Android, `CLOCK_MONOTONIC` on Apple platforms, where it counts
-/// sleep too). On other systems the monotonic clock falls back to [`Instant`], which may stop
+/// sleep too). On other systems the monotonic clock falls back to [`std::time::Instant`], which may stop
 /// during sleep and starts from zero in every process.
 #[derive(Debug, Clone, Copy)]
 pub struct SystemClock {

@@ -15,7 +15,7 @@
 //! already paid for its attempt. The count resets on success.
 //!
 //! One attempt at a time: each attempt holds an exclusive lock on a sidecar file (`VAULT-pin`,
-//! [`AttemptLock`]) from its claim until its outcome is written. Without it, attempts in flight
+//! `AttemptLock`) from its claim until its outcome is written. Without it, attempts in flight
 //! would all count as failures until they resolve, and a few *right* PINs entered at once (an app
 //! and its widget, parallel CLI runs) would lock the owner out; with it, they wait for one another
 //! (one KDF each) and an attacker's parallel guesses are no faster than serial ones. The operating
