@@ -218,6 +218,15 @@ pub enum Command {
         #[arg(allow_negative_numbers = true, value_parser = parse_offset)]
         seconds: Option<i64>,
     },
+    /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain
+    /// JSON, a list of otpauth:// URIs), with a report per entry.
+    Import {
+        /// The export file (its format is recognised from its content).
+        file: PathBuf,
+        /// Report what would be imported without changing the vault.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print every token as an otpauth:// URI (asks for the PIN).
     Export {
         /// Export as otpauth:// URIs, one per line.

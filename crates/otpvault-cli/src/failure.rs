@@ -76,6 +76,7 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
         VaultError::DeviceKey(_) => (EXIT_VAULT, "device_key"),
         VaultError::Erased => (EXIT_VAULT, "erased"),
         VaultError::Rng => (EXIT_VAULT, "rng"),
+        VaultError::Import(_) => (EXIT_INVALID, "unreadable_import"),
     }
 }
 

@@ -106,6 +106,13 @@ pub enum Report {
     OtpHotp(String),
     /// `otp --window N`: (step or counter offset from now, code), in order.
     OtpWindow(Vec<(i64, String)>),
+    /// `import`: every entry of the file with its outcome.
+    Import {
+        /// The report.
+        report: otpvault_core::import::ImportReport,
+        /// Nothing was changed (`--dry-run`).
+        dry_run: bool,
+    },
     /// `lock`.
     Locked {
         /// An agent held the session (and has now locked).
@@ -275,6 +282,12 @@ impl Report {
             Report::Locked { agent_was_running } => {
                 json!({"locked": true, "agent_was_running": agent_was_running})
             }
+            Report::Import { report, dry_run } => json!({
+                "format": report.format.name(),
+                "dry_run": dry_run,
+                "imported": report.imported(),
+                "entries": report.entries.iter().map(import_entry_json).collect::<Vec<_>>(),
+            }),
         }
     }
 
@@ -347,6 +360,22 @@ impl Report {
             Report::OtpTotp(code) => vec![code.value.clone()],
             Report::OtpHotp(value) => vec![value.clone()],
             Report::OtpWindow(codes) => codes.iter().map(|(_, code)| code.clone()).collect(),
+            Report::Import { report, dry_run } => {
+                let mut lines: Vec<String> = report.entries.iter().map(import_entry_text).collect();
+                lines.push(format!(
+                    "{} {} of {} entries from the {} file{}",
+                    if *dry_run { "Would import" } else { "Imported" },
+                    report.imported(),
+                    report.entries.len(),
+                    report.format.name(),
+                    if *dry_run {
+                        " (dry run: nothing changed)"
+                    } else {
+                        ""
+                    }
+                ));
+                lines
+            }
             Report::Locked {
                 agent_was_running: true,
             } => vec!["Locked: the agent wiped its keys and stopped.".into()],
@@ -355,6 +384,55 @@ impl Report {
             } => vec!["Locked (no agent was holding this vault).".into()],
         }
     }
+}
+
+fn entry_name(issuer: &str, account: &str) -> String {
+    match (issuer.is_empty(), account.is_empty()) {
+        (true, true) => "(no name)".into(),
+        (true, false) => account.to_owned(),
+        (false, true) => issuer.to_owned(),
+        (false, false) => format!("{issuer} ({account})"),
+    }
+}
+
+fn import_entry_json(entry: &otpvault_core::import::ImportEntry) -> Value {
+    use otpvault_core::import::ImportOutcome;
+    let mut value = json!({
+        "index": entry.index,
+        "issuer": entry.issuer,
+        "account": entry.account,
+        "type": entry.kind.map(|k| kind_fields(k)["type"].clone()),
+    });
+    let extra = match entry.outcome {
+        ImportOutcome::Imported { id } => {
+            json!({"outcome": "imported", "id": (id > 0).then_some(id)})
+        }
+        ImportOutcome::DuplicateOf { id } => json!({"outcome": "duplicate", "duplicate_of": id}),
+        ImportOutcome::DuplicateInFile { index } => {
+            json!({"outcome": "duplicate_in_file", "duplicate_of_entry": index})
+        }
+        ImportOutcome::Skipped(reason) => json!({"outcome": "skipped", "reason": reason.name()}),
+    };
+    value = merge(value, extra);
+    value
+}
+
+fn import_entry_text(entry: &otpvault_core::import::ImportEntry) -> String {
+    use otpvault_core::import::ImportOutcome;
+    let what = match entry.outcome {
+        ImportOutcome::Imported { id } if id > 0 => format!("imported as #{id}"),
+        ImportOutcome::Imported { .. } => "will be imported".into(),
+        ImportOutcome::DuplicateOf { id } => format!("skipped: already in the vault as #{id}"),
+        ImportOutcome::DuplicateInFile { index } => {
+            format!("skipped: the same token as entry {}", index + 1)
+        }
+        ImportOutcome::Skipped(reason) => format!("skipped: {}", reason.name().replace('_', " ")),
+    };
+    format!(
+        "{:>4}  {}  {what}",
+        entry.index + 1,
+        entry_name(&entry.issuer, &entry.account)
+    )
 }
 
 /// Prints a report on standard output, as JSON or text. A reader that went away (`| head`) ends

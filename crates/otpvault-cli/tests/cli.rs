@@ -1103,3 +1103,51 @@ fn a_read_only_vault_can_still_be_read() {
     let wrong = as_nobody(&["list"], &format!("{WRONG}\n"));
     assert_eq!(wrong.status.code(), Some(3));
 }
+
+#[test]
+fn import_reports_every_entry_and_imports_in_one_go() {
+    let env = Env::new();
+    env.init("every-code");
+    let pin = format!("{PIN}\n");
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import");
+    let aegis = fixtures.join("aegis-plain.json");
+    let aegis = aegis.to_str().unwrap();
+    // --dry-run reports and changes nothing.
+    let dry = env.json(&["import", aegis, "--dry-run"], &pin);
+    assert_eq!(dry["format"], "aegis");
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["imported"], 6);
+    assert_eq!(env.json(&["list"], &pin), serde_json::json!([]));
+    // The import: every entry with its outcome; skipped ones say why.
+    let report = env.json(&["import", aegis], &pin);
+    let entries = report["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 8);
+    assert_eq!(entries[0]["outcome"], "imported");
+    assert_eq!(entries[0]["issuer"], "GitHub");
+    assert_eq!(entries[5]["reason"], "unsupported_kind");
+    assert_eq!(entries[7]["reason"], "unsupported_algorithm");
+    assert_eq!(env.json(&["list"], &pin).as_array().unwrap().len(), 6);
+    // Again: duplicates, nothing added; the text report names each.
+    let again = env.ok(&["import", aegis], &pin);
+    assert!(
+        again.contains("skipped: already in the vault as #1"),
+        "{again}"
+    );
+    assert!(
+        again.contains("Imported 0 of 8 entries from the aegis file"),
+        "{again}"
+    );
+    // A file that cannot be read is refused whole (exit 2), before the PIN is asked.
+    let encrypted = fixtures.join("aegis-encrypted.json");
+    let out = env.run(&["import", encrypted.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("encrypted"), "{}", stderr(&out));
+    let out = env.run(&["import", fixtures.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    // A Google Authenticator transfer (two batches) adds its entries next to the Aegis ones.
+    let google = fixtures.join("google-transfer.txt");
+    let report = env.json(&["import", google.to_str().unwrap()], &pin);
+    assert_eq!(report["imported"], 3);
+    assert_eq!(report["entries"][4]["outcome"], "duplicate_in_file");
+}

@@ -81,6 +81,20 @@ fn vault_file(
     std::fs::read(&path).unwrap()
 }
 
+/// The import fixtures of tests/fixtures/import (made by their generator).
+fn import_fixtures() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import");
+    [
+        "google-transfer.txt",
+        "aegis-plain.json",
+        "aegis-encrypted.json",
+        "uris.txt",
+    ]
+    .iter()
+    .map(|name| std::fs::read(dir.join(name)).unwrap())
+    .collect()
+}
+
 fn main() {
     let out = PathBuf::from(
         std::env::args()
@@ -127,6 +141,10 @@ fn main() {
             ),
         ),
         ("vault_open", write_all(&out.join("vault_open"), vaults)),
+        (
+            "import_read",
+            write_all(&out.join("import_read"), import_fixtures()),
+        ),
     ];
     for (target, n) in counts {
         println!("{target}: {n} seeds");

@@ -277,6 +277,9 @@ pub enum VaultError {
     /// The operating system's random generator failed.
     #[error("the system random generator failed")]
     Rng,
+    /// An export file to import cannot be read at all (nothing was imported).
+    #[error("{0}")]
+    Import(#[from] crate::import::ImportError),
 }
 
 impl From<rusqlite::Error> for VaultError {

@@ -52,6 +52,16 @@ impl Secret {
         })
     }
 
+    /// Decodes a secret from another app's export: like [`Secret::from_base32`], but a length of
+    /// 1, 3 or 6 characters mod 8 (which no encoder produces, yet real exports contain) has its
+    /// trailing bits dropped, as the exporting apps themselves decode it, instead of being refused.
+    /// Typed and scanned secrets stay strict.
+    pub fn from_base32_lenient(input: &str) -> Result<Self, SecretError> {
+        Ok(Self {
+            bytes: decode_base32_with(input, true)?,
+        })
+    }
+
     /// A fresh 160-bit secret from the operating system's CSPRNG.
     pub fn generate() -> Result<Self, SecretError> {
         let mut bytes = vec![0u8; GENERATED_BYTES];
@@ -115,6 +125,12 @@ fn base32_value(c: char) -> Option<u8> {
 
 /// Decodes user-typed base32 into a zeroizing buffer sized up front.
 fn decode_base32(input: &str) -> Result<Vec<u8>, SecretError> {
+    decode_base32_with(input, false)
+}
+
+/// Decodes base32; `lenient` accepts the lengths no encoder produces (1, 3 or 6 characters mod 8)
+/// and drops their trailing bits, as other authenticators do with the secrets they export.
+fn decode_base32_with(input: &str, lenient: bool) -> Result<Vec<u8>, SecretError> {
     if input.len() > MAX_BASE32_INPUT {
         return Err(SecretError::TooLong {
             max: MAX_BASE32_INPUT,
@@ -136,7 +152,7 @@ fn decode_base32(input: &str) -> Result<Vec<u8>, SecretError> {
     if chars == 0 {
         return Err(SecretError::Empty);
     }
-    if matches!(chars % 8, 1 | 3 | 6) {
+    if !lenient && matches!(chars % 8, 1 | 3 | 6) {
         return Err(SecretError::InvalidLength { chars });
     }
     let mut out = Vec::with_capacity(chars * 5 / 8);
@@ -152,6 +168,9 @@ fn decode_base32(input: &str) -> Result<Vec<u8>, SecretError> {
         }
     }
     buffer.zeroize();
+    if out.is_empty() {
+        return Err(SecretError::Empty);
+    }
     Ok(out)
 }
 
@@ -179,6 +198,26 @@ pub fn encode_base32(bytes: &[u8]) -> Zeroizing<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lenient_decoding_drops_trailing_bits_like_other_apps() {
+        // 17 characters (1 mod 8): strict refuses, lenient keeps the 10 whole bytes.
+        let text = "JBSWY3DPEHPK3PXPA";
+        assert_eq!(
+            Secret::from_base32(text),
+            Err(SecretError::InvalidLength { chars: 17 })
+        );
+        let lenient = Secret::from_base32_lenient(text).unwrap();
+        assert_eq!(lenient, Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap());
+        assert_eq!(
+            Secret::from_base32_lenient("JBSWY3DPEHPK3PXPAB")
+                .unwrap()
+                .len(),
+            11
+        );
+        assert_eq!(Secret::from_base32_lenient("A"), Err(SecretError::Empty));
+        assert!(Secret::from_base32_lenient("JBSW!").is_err());
+    }
 
     #[test]
     fn rfc4648_vectors_round_trip() {

@@ -147,6 +147,17 @@ fn split_label(label: &str) -> (Option<&str>, &str) {
 
 /// Parses an `otpauth://` or `steam://` URI into a validated token.
 pub fn parse(uri: &str) -> Result<Token, UriError> {
+    parse_with(uri, false)
+}
+
+/// [`parse`] for URIs found in another app's export: secrets of a length no encoder produces
+/// have their trailing bits dropped ([`Secret::from_base32_lenient`]) instead of being refused.
+pub fn parse_exported(uri: &str) -> Result<Token, UriError> {
+    parse_with(uri, true)
+}
+
+fn parse_with(uri: &str, lenient: bool) -> Result<Token, UriError> {
+    let decode_secret = |text: &str| decode_secret(text, lenient);
     if uri.len() > MAX_URI_LEN {
         return Err(UriError::TooLong { max: MAX_URI_LEN });
     }
@@ -231,11 +242,15 @@ pub fn parse(uri: &str) -> Result<Token, UriError> {
     )
 }
 
-fn decode_secret(text: &str) -> Result<Secret, UriError> {
+fn decode_secret(text: &str, lenient: bool) -> Result<Secret, UriError> {
     if text.trim().is_empty() {
         return Err(UriError::MissingSecret);
     }
-    Ok(Secret::from_base32(text)?)
+    Ok(if lenient {
+        Secret::from_base32_lenient(text)?
+    } else {
+        Secret::from_base32(text)?
+    })
 }
 
 /// Builds the canonical URI of a token, every parameter written out. The result holds the secret.

@@ -196,6 +196,12 @@ pub enum OtpError {
     /// The system random generator failed.
     #[error("the system random generator failed")]
     Rng,
+    /// An export file to import cannot be read at all; nothing was imported.
+    #[error("{reason}")]
+    ImportUnreadable {
+        /// Why.
+        reason: String,
+    },
 }
 
 fn uri_kind(err: &UriError) -> UriErrorKind {
@@ -307,6 +313,9 @@ impl From<VaultError> for OtpError {
             },
             VaultError::Erased => OtpError::Erased,
             VaultError::Rng => OtpError::Rng,
+            VaultError::Import(err) => OtpError::ImportUnreadable {
+                reason: err.to_string(),
+            },
         }
     }
 }

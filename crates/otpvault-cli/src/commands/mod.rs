@@ -6,6 +6,7 @@ mod change_pin;
 mod code;
 mod demo;
 mod export;
+mod import;
 mod init;
 mod list;
 mod lock;
@@ -48,6 +49,7 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
         Command::Policy { policy } => policy::run(ctx, policy)?,
         Command::TimeOffset { seconds } => time_offset::run(ctx, seconds)?,
         Command::Export { .. } => export::run(ctx)?,
+        Command::Import { file, dry_run } => import::run(ctx, &file, dry_run)?,
         Command::Otp {
             key,
             at,

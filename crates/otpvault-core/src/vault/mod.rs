@@ -652,6 +652,34 @@ impl Vault {
         self.with_session(pin, Load::Nothing, |conn, s| s.add(conn, token))
     }
 
+    /// Reads an export file of another authenticator ([`crate::import`]) and reports what importing
+    /// it would do, entry by entry (import, duplicate of a token already here or earlier in the
+    /// file, or skipped with the reason), without changing the vault.
+    pub fn preview_import(
+        &self,
+        pin: Option<&Pin>,
+        bytes: &[u8],
+    ) -> Result<crate::import::ImportReport, VaultError> {
+        let (format, candidates) = crate::import::read(bytes)?;
+        self.with_session(pin, Load::All, |_, s| {
+            Ok(s.preview_import(format, &candidates))
+        })
+    }
+
+    /// Imports an export file: every entry the preview would import is added, in one transaction
+    /// (all or none); duplicates and unreadable entries are skipped and reported. A file that
+    /// cannot be read at all is refused as a whole ([`VaultError::Import`]).
+    pub fn import(
+        &self,
+        pin: Option<&Pin>,
+        bytes: &[u8],
+    ) -> Result<crate::import::ImportReport, VaultError> {
+        let (format, candidates) = crate::import::read(bytes)?;
+        self.with_session(pin, Load::Nothing, |conn, s| {
+            s.import(conn, format, candidates)
+        })
+    }
+
     /// Renames a token.
     pub fn rename(
         &self,

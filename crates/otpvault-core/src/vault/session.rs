@@ -473,6 +473,69 @@ impl Session {
         Ok(self.cache(id, token))
     }
 
+    /// Imports `candidates` as `plan` decides against the file's current tokens, all in one
+    /// write transaction: every chosen entry is added, or none is.
+    pub(super) fn import(
+        &mut self,
+        conn: &mut Connection,
+        format: crate::import::ImportFormat,
+        candidates: Vec<crate::import::Candidate>,
+    ) -> Result<crate::import::ImportReport, VaultError> {
+        let (entries, added) = self.write(conn, |tx, manifest, keys| {
+            let ids: Vec<i64> = manifest.tokens.iter().map(|(id, _)| *id).collect();
+            let existing: Vec<(i64, Token)> = ids
+                .into_iter()
+                .filter_map(|id| Some((id, keys.current_token(tx, manifest, id).ok()?)))
+                .collect();
+            let (mut entries, chosen) = crate::import::plan(&candidates, &existing);
+            let mut position = storage::next_position(tx)?;
+            let mut added = Vec::with_capacity(chosen.len());
+            for index in chosen {
+                let Ok(token) = &candidates[index].token else {
+                    continue;
+                };
+                let id = manifest.next_id;
+                manifest.next_id = id
+                    .checked_add(1)
+                    .ok_or(VaultError::Corrupted { what: "manifest" })?;
+                let sealed = keys.seal_token(id, token)?;
+                let nonce = sealed_nonce(&sealed)?;
+                storage::insert_token(
+                    tx,
+                    &TokenRow {
+                        id,
+                        position,
+                        sealed,
+                    },
+                )?;
+                manifest.set_token(id, nonce);
+                position += 1;
+                entries[index].outcome = crate::import::ImportOutcome::Imported { id };
+                added.push((id, token.clone()));
+            }
+            Ok((entries, added))
+        })?;
+        for (id, token) in added {
+            self.cache(id, token);
+        }
+        Ok(crate::import::ImportReport { format, entries })
+    }
+
+    /// What [`Session::import`] would do, from this session's tokens, without writing.
+    pub(super) fn preview_import(
+        &self,
+        format: crate::import::ImportFormat,
+        candidates: &[crate::import::Candidate],
+    ) -> crate::import::ImportReport {
+        let existing: Vec<(i64, Token)> = self
+            .tokens
+            .iter()
+            .map(|t| (t.id, t.token.clone()))
+            .collect();
+        let (entries, _) = crate::import::plan(candidates, &existing);
+        crate::import::ImportReport { format, entries }
+    }
+
     pub(super) fn rename(
         &mut self,
         conn: &mut Connection,

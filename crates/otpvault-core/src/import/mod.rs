@@ -1,0 +1,333 @@
+//! Moving in: reading other authenticators' export files into tokens, with a report per entry.
+//!
+//! [`read`] sniffs the format from the bytes (never from a file name), parses every entry with
+//! the parser of that format, and returns one [`Candidate`] per entry: a validated token, or the
+//! typed reason it cannot be imported. Nothing here touches a vault: [`crate::Vault`] compares
+//! the candidates with its tokens (duplicates) for a preview, and imports exactly that preview in
+//! one transaction.
+//!
+//! Formats read today (each parser in its own module, written from the apps' public format
+//! descriptions):
+//! - [`google`]: Google Authenticator's transfer QR codes, `otpauth-migration://offline?data=…`
+//!   (protobuf), one or several batches, as QR text or as a text file of them;
+//! - [`aegis`]: Aegis vault JSON, plain (encrypted Aegis files are refused as such for now);
+//! - [`uris`]: a text file of `otpauth://` / `steam://` URIs, one per line.
+//!
+//! **Compatibility first**: an entry the exporting app accepts must import and give the same
+//! codes, so secrets whose base32 length is 1, 3 or 6 mod 8 are decoded as those apps do
+//! (trailing bits dropped) instead of being refused. Names go through the same label rules as
+//! everything else (control and bidi characters stripped).
+//!
+//! **Hostile files**: at most [`MAX_IMPORT_BYTES`] bytes and [`MAX_ENTRIES`] entries; every
+//! length is checked before it is used; no input panics (fuzzed).
+
+pub mod aegis;
+pub mod google;
+pub mod uris;
+
+use thiserror::Error;
+
+use crate::error::UriError;
+use crate::token::{OtpKind, Token};
+
+/// The largest export file read (16 MiB: tens of thousands of entries).
+pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
+/// The most entries one file may hold.
+pub const MAX_ENTRIES: usize = 10_000;
+
+/// A format [`read`] recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportFormat {
+    /// Google Authenticator transfer (`otpauth-migration://`).
+    GoogleAuthenticator,
+    /// Aegis vault JSON.
+    Aegis,
+    /// A text file of `otpauth://` URIs.
+    UriList,
+}
+
+impl ImportFormat {
+    /// A stable name (`google`, `aegis`, `uris`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::GoogleAuthenticator => "google",
+            ImportFormat::Aegis => "aegis",
+            ImportFormat::UriList => "uris",
+        }
+    }
+}
+
+/// Why a file cannot be read at all (nothing is imported).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ImportError {
+    /// Larger than [`MAX_IMPORT_BYTES`].
+    #[error("the file is larger than {max} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// More entries than [`MAX_ENTRIES`].
+    #[error("the file holds more than {max} entries")]
+    TooManyEntries {
+        /// The limit.
+        max: usize,
+    },
+    /// Not a format otpvault reads.
+    #[error("not an export format otpvault reads")]
+    UnknownFormat,
+    /// The format was recognised but the file is damaged; `what` names the part.
+    #[error("the {format} file cannot be read ({what})")]
+    Unreadable {
+        /// The format's name.
+        format: &'static str,
+        /// Which part.
+        what: &'static str,
+    },
+    /// The file is encrypted and this format's encryption is not read yet.
+    #[error("encrypted {format} files are not read yet: export without encryption")]
+    EncryptedNotSupported {
+        /// The format's name.
+        format: &'static str,
+    },
+}
+
+/// Why one entry of a file is not imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// An algorithm otpvault does not compute (MD5, SHA384, …).
+    UnsupportedAlgorithm,
+    /// A kind of token otpvault does not compute (mOTP, Yandex, …).
+    UnsupportedKind,
+    /// Digits outside 6..=10.
+    InvalidDigits,
+    /// A period of 0 or above a day.
+    InvalidPeriod,
+    /// A secret that is missing or not base32.
+    InvalidSecret,
+    /// Anything else malformed in the entry.
+    InvalidEntry,
+}
+
+impl SkipReason {
+    /// A stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SkipReason::UnsupportedAlgorithm => "unsupported_algorithm",
+            SkipReason::UnsupportedKind => "unsupported_kind",
+            SkipReason::InvalidDigits => "invalid_digits",
+            SkipReason::InvalidPeriod => "invalid_period",
+            SkipReason::InvalidSecret => "invalid_secret",
+            SkipReason::InvalidEntry => "invalid_entry",
+        }
+    }
+}
+
+impl From<UriError> for SkipReason {
+    fn from(err: UriError) -> Self {
+        match err {
+            UriError::UnknownAlgorithm => SkipReason::UnsupportedAlgorithm,
+            UriError::UnknownType => SkipReason::UnsupportedKind,
+            UriError::InvalidDigits => SkipReason::InvalidDigits,
+            UriError::InvalidPeriod => SkipReason::InvalidPeriod,
+            UriError::MissingSecret | UriError::InvalidSecret(_) => SkipReason::InvalidSecret,
+            _ => SkipReason::InvalidEntry,
+        }
+    }
+}
+
+/// One entry of an export file: its names (for the report) and the token, or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The issuer as the file names it (control characters stripped).
+    pub issuer: String,
+    /// The account as the file names it (control characters stripped).
+    pub account: String,
+    /// The validated token, or why this entry is skipped.
+    pub token: Result<Token, SkipReason>,
+}
+
+impl Candidate {
+    /// A candidate for `token` (names taken from it).
+    pub(crate) fn token(token: Token) -> Self {
+        Candidate {
+            issuer: token.issuer().to_owned(),
+            account: token.account().to_owned(),
+            token: Ok(token),
+        }
+    }
+
+    /// A skipped entry with whatever names the file gave.
+    pub(crate) fn skipped(issuer: &str, account: &str, reason: SkipReason) -> Self {
+        let clean = |text: &str| -> String {
+            text.chars()
+                .filter(|c| !crate::token::is_stripped_from_names(*c))
+                .take(crate::token::MAX_NAME_LEN)
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        };
+        Candidate {
+            issuer: clean(issuer),
+            account: clean(account),
+            token: Err(reason),
+        }
+    }
+}
+
+/// Identifies the format of an export file from its content.
+pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    if start.starts_with('{') {
+        return aegis::looks_like(start).then_some(ImportFormat::Aegis);
+    }
+    let lines = || {
+        start
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    };
+    let is_migration = |l: &str| {
+        l.get(..20)
+            .is_some_and(|p| p.eq_ignore_ascii_case("otpauth-migration://"))
+    };
+    if lines().next().is_some() && lines().all(is_migration) {
+        return Some(ImportFormat::GoogleAuthenticator);
+    }
+    if lines().any(uris::is_uri) {
+        return Some(ImportFormat::UriList);
+    }
+    None
+}
+
+/// Reads every entry of an export file (in the file's order).
+pub fn read(bytes: &[u8]) -> Result<(ImportFormat, Vec<Candidate>), ImportError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge {
+            max: MAX_IMPORT_BYTES,
+        });
+    }
+    let format = sniff(bytes).ok_or(ImportError::UnknownFormat)?;
+    // `sniff` found UTF-8.
+    let text = std::str::from_utf8(bytes).map_err(|_| ImportError::UnknownFormat)?;
+    let candidates = match format {
+        ImportFormat::GoogleAuthenticator => google::read_text(text)?,
+        ImportFormat::Aegis => aegis::read(text)?,
+        ImportFormat::UriList => uris::read(text)?,
+    };
+    if candidates.len() > MAX_ENTRIES {
+        return Err(ImportError::TooManyEntries { max: MAX_ENTRIES });
+    }
+    Ok((format, candidates))
+}
+
+/// True when `a` and `b` are the same account for the purpose of duplicates: the same secret and
+/// the same kind and parameters (period, algorithm, digits; an HOTP counter may differ). Names
+/// do not matter: a renamed copy is still a copy.
+pub fn same_token(a: &Token, b: &Token) -> bool {
+    let same_kind = match (a.kind(), b.kind()) {
+        (OtpKind::Totp { period: p }, OtpKind::Totp { period: q }) => p == q,
+        (OtpKind::Hotp { .. }, OtpKind::Hotp { .. }) | (OtpKind::Steam, OtpKind::Steam) => true,
+        _ => false,
+    };
+    same_kind
+        && a.algorithm() == b.algorithm()
+        && a.digits() == b.digits()
+        && a.secret() == b.secret()
+}
+
+/// What happens to one entry of an export file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// Imported (after [`crate::Vault::import`]: as the token with this id; in a preview: 0).
+    Imported {
+        /// The new token's id (0 in a preview).
+        id: i64,
+    },
+    /// The vault already holds this token (same secret, kind and parameters): skipped.
+    DuplicateOf {
+        /// The existing token's id.
+        id: i64,
+    },
+    /// An earlier entry of the same file is the same token: skipped.
+    DuplicateInFile {
+        /// The earlier entry's index in the file.
+        index: usize,
+    },
+    /// Not importable, with the reason.
+    Skipped(SkipReason),
+}
+
+/// One entry of an import report: names and kind for the person, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportEntry {
+    /// The entry's position in the file (from 0).
+    pub index: usize,
+    /// Its issuer.
+    pub issuer: String,
+    /// Its account.
+    pub account: String,
+    /// Its kind, when the entry could be read.
+    pub kind: Option<OtpKind>,
+    /// What happens (or happened) to it.
+    pub outcome: ImportOutcome,
+}
+
+/// The report of a preview or an import: every entry of the file with its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    /// The format the file was read as.
+    pub format: ImportFormat,
+    /// Every entry, in the file's order.
+    pub entries: Vec<ImportEntry>,
+}
+
+impl ImportReport {
+    /// How many entries are (or were) imported.
+    pub fn imported(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.outcome, ImportOutcome::Imported { .. }))
+            .count()
+    }
+}
+
+/// Decides each candidate's outcome against the vault's tokens (`existing`): the report, and the
+/// indices of the candidates to import.
+pub(crate) fn plan(
+    candidates: &[Candidate],
+    existing: &[(i64, Token)],
+) -> (Vec<ImportEntry>, Vec<usize>) {
+    let mut entries = Vec::with_capacity(candidates.len());
+    let mut chosen: Vec<usize> = Vec::new();
+    for (index, candidate) in candidates.iter().enumerate() {
+        let (kind, outcome) = match &candidate.token {
+            Err(reason) => (None, ImportOutcome::Skipped(*reason)),
+            Ok(token) => {
+                let outcome =
+                    if let Some((id, _)) = existing.iter().find(|(_, t)| same_token(t, token)) {
+                        ImportOutcome::DuplicateOf { id: *id }
+                    } else if let Some(first) = chosen.iter().find(|i| {
+                        candidates[**i]
+                            .token
+                            .as_ref()
+                            .is_ok_and(|t| same_token(t, token))
+                    }) {
+                        ImportOutcome::DuplicateInFile { index: *first }
+                    } else {
+                        chosen.push(index);
+                        ImportOutcome::Imported { id: 0 }
+                    };
+                (Some(token.kind()), outcome)
+            }
+        };
+        entries.push(ImportEntry {
+            index,
+            issuer: candidate.issuer.clone(),
+            account: candidate.account.clone(),
+            kind,
+            outcome,
+        });
+    }
+    (entries, chosen)
+}

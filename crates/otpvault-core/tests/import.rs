@@ -1,0 +1,151 @@
+//! Importing other authenticators' export files: every fixture of `tests/fixtures/import` (made by
+//! its generator, with codes computed by Python's own hmac) is previewed, imported, and checked
+//! entry by entry — outcome, names and the code the exporting app shows. A second import finds
+//! only duplicates; files that cannot be read are refused whole and import nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use otpvault_core::import::{ImportError, ImportFormat, ImportOutcome, SkipReason, sniff};
+use otpvault_core::{UnlockPolicy, VaultError};
+use serde_json::Value;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/import")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn expected() -> Value {
+    serde_json::from_slice(&fixture("expected.json")).unwrap()
+}
+
+fn outcome_name(outcome: &ImportOutcome) -> String {
+    match outcome {
+        ImportOutcome::Imported { .. } => "imported".into(),
+        ImportOutcome::DuplicateOf { .. } => "duplicate".into(),
+        ImportOutcome::DuplicateInFile { .. } => "duplicate_in_file".into(),
+        ImportOutcome::Skipped(reason) => reason.name().into(),
+    }
+}
+
+#[test]
+fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
+    let expected = expected();
+    let time = expected["time"].as_u64().unwrap();
+    for (file, format) in [
+        ("google-transfer.txt", ImportFormat::GoogleAuthenticator),
+        ("aegis-plain.json", ImportFormat::Aegis),
+        ("uris.txt", ImportFormat::UriList),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = clock();
+        let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
+        let bytes = fixture(file);
+        assert_eq!(sniff(&bytes), Some(format), "{file}");
+        let wanted = expected["files"][file].as_array().unwrap();
+
+        // The preview changes nothing.
+        let preview = vault.preview_import(None, &bytes).unwrap();
+        assert_eq!(preview.format, format);
+        assert_eq!(preview.entries.len(), wanted.len(), "{file}");
+        assert!(vault.list(None).unwrap().is_empty());
+
+        let report = vault.import(None, &bytes).unwrap();
+        assert_eq!(report.entries.len(), wanted.len(), "{file}");
+        for (entry, want) in report.entries.iter().zip(wanted) {
+            let label = format!("{file} #{}", entry.index);
+            assert_eq!(
+                outcome_name(&entry.outcome),
+                want["outcome"].as_str().unwrap(),
+                "{label}"
+            );
+            assert_eq!(entry.issuer, want["issuer"].as_str().unwrap(), "{label}");
+            assert_eq!(entry.account, want["account"].as_str().unwrap(), "{label}");
+            // The preview said the same (ids aside).
+            let previewed = &preview.entries[entry.index];
+            assert_eq!(
+                outcome_name(&previewed.outcome),
+                outcome_name(&entry.outcome),
+                "{label}"
+            );
+            if let ImportOutcome::Imported { id } = entry.outcome {
+                let code = if want["hotp"].as_bool() == Some(true) {
+                    vault.next_hotp(None, id).unwrap().value
+                } else {
+                    vault.code(None, id, time).unwrap().value.to_string()
+                };
+                assert_eq!(code, want["code"].as_str().unwrap(), "{label}");
+            }
+        }
+        let imported = wanted.iter().filter(|w| w["outcome"] == "imported").count();
+        assert_eq!(report.imported(), imported, "{file}");
+        assert_eq!(vault.list(None).unwrap().len(), imported, "{file}");
+
+        // Importing the same file again: every entry is a duplicate of a token already there.
+        let again = vault.import(None, &bytes).unwrap();
+        assert_eq!(again.imported(), 0, "{file}");
+        assert!(
+            again
+                .entries
+                .iter()
+                .all(|e| !matches!(e.outcome, ImportOutcome::Imported { .. }))
+        );
+        assert_eq!(vault.list(None).unwrap().len(), imported, "{file}");
+    }
+}
+
+#[test]
+fn unreadable_files_are_refused_whole_and_import_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
+    let cases: [(&[u8], ImportError); 4] = [
+        (
+            &fixture("aegis-encrypted.json"),
+            ImportError::EncryptedNotSupported { format: "Aegis" },
+        ),
+        (b"hello, world", ImportError::UnknownFormat),
+        (&[0xff, 0xfe, 0x00, 0x41], ImportError::UnknownFormat),
+        (
+            b"otpauth-migration://offline?data=%%%",
+            ImportError::Unreadable {
+                format: "Google Authenticator",
+                what: "percent-encoding",
+            },
+        ),
+    ];
+    for (bytes, error) in cases {
+        assert_eq!(vault.import(None, bytes), Err(VaultError::Import(error)));
+    }
+    let huge = vec![b' '; otpvault_core::import::MAX_IMPORT_BYTES + 1];
+    assert!(matches!(
+        vault.import(None, &huge),
+        Err(VaultError::Import(ImportError::TooLarge { .. }))
+    ));
+    assert!(vault.list(None).unwrap().is_empty());
+}
+
+#[test]
+fn a_truncated_transfer_payload_never_panics_and_never_half_imports() {
+    let text = String::from_utf8(fixture("google-transfer.txt")).unwrap();
+    let first = text.lines().next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
+    // Every prefix of the first batch: either read whole, or refused whole.
+    for cut in 40..first.len() {
+        match vault.preview_import(None, &first.as_bytes()[..cut]) {
+            Ok(report) => assert!(report.entries.len() <= 3),
+            Err(VaultError::Import(_)) => {}
+            Err(other) => panic!("cut {cut}: {other:?}"),
+        }
+    }
+    assert!(vault.list(None).unwrap().is_empty());
+    assert_eq!(SkipReason::UnsupportedKind.name(), "unsupported_kind");
+}
