@@ -218,8 +218,9 @@ pub enum Command {
         #[arg(allow_negative_numbers = true, value_parser = parse_offset)]
         seconds: Option<i64>,
     },
-    /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain
-    /// JSON, a list of otpauth:// URIs), with a report per entry.
+    /// Import another authenticator's export file (unencrypted: Google Authenticator transfer,
+    /// Aegis, 2FAS, andOTP, Bitwarden JSON/CSV, Steam .maFile, a list of otpauth:// URIs), with a
+    /// report per entry.
     Import {
         /// The export file (its format is recognised from its content).
         file: PathBuf,

@@ -42,6 +42,11 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("google-transfer.txt", ImportFormat::GoogleAuthenticator),
         ("aegis-plain.json", ImportFormat::Aegis),
         ("uris.txt", ImportFormat::UriList),
+        ("2fas.2fas", ImportFormat::TwoFas),
+        ("andotp.json", ImportFormat::AndOtp),
+        ("bitwarden.json", ImportFormat::Bitwarden),
+        ("bitwarden.csv", ImportFormat::BitwardenCsv),
+        ("steam.maFile", ImportFormat::SteamMaFile),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
@@ -105,10 +110,14 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
-    let cases: [(&[u8], ImportError); 4] = [
+    let cases: [(&[u8], ImportError); 5] = [
         (
             &fixture("aegis-encrypted.json"),
             ImportError::EncryptedNotSupported { format: "Aegis" },
+        ),
+        (
+            &fixture("2fas-encrypted.2fas"),
+            ImportError::EncryptedNotSupported { format: "2FAS" },
         ),
         (b"hello, world", ImportError::UnknownFormat),
         (&[0xff, 0xfe, 0x00, 0x41], ImportError::UnknownFormat),

@@ -11,6 +11,7 @@
 //! - [`google`]: Google Authenticator's transfer QR codes, `otpauth-migration://offline?data=…`
 //!   (protobuf), one or several batches, as QR text or as a text file of them;
 //! - [`aegis`]: Aegis vault JSON, plain (encrypted Aegis files are refused as such for now);
+//! - [`json_formats`]: 2FAS, andOTP, Bitwarden (JSON and CSV) and Steam `.maFile` plain exports;
 //! - [`uris`]: a text file of `otpauth://` / `steam://` URIs, one per line.
 //!
 //! **Compatibility first**: an entry the exporting app accepts must import and give the same
@@ -23,6 +24,7 @@
 
 pub mod aegis;
 pub mod google;
+pub mod json_formats;
 pub mod uris;
 
 use thiserror::Error;
@@ -44,6 +46,16 @@ pub enum ImportFormat {
     Aegis,
     /// A text file of `otpauth://` URIs.
     UriList,
+    /// 2FAS backup (`.2fas`).
+    TwoFas,
+    /// andOTP backup (JSON).
+    AndOtp,
+    /// Bitwarden export (JSON).
+    Bitwarden,
+    /// Bitwarden export (CSV).
+    BitwardenCsv,
+    /// Steam Desktop Authenticator `.maFile`.
+    SteamMaFile,
 }
 
 impl ImportFormat {
@@ -53,6 +65,11 @@ impl ImportFormat {
             ImportFormat::GoogleAuthenticator => "google",
             ImportFormat::Aegis => "aegis",
             ImportFormat::UriList => "uris",
+            ImportFormat::TwoFas => "2fas",
+            ImportFormat::AndOtp => "andotp",
+            ImportFormat::Bitwarden => "bitwarden",
+            ImportFormat::BitwardenCsv => "bitwarden-csv",
+            ImportFormat::SteamMaFile => "steam",
         }
     }
 }
@@ -178,8 +195,15 @@ impl Candidate {
 pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
     let text = std::str::from_utf8(bytes).ok()?;
     let start = text.trim_start_matches('\u{feff}').trim_start();
-    if start.starts_with('{') {
-        return aegis::looks_like(start).then_some(ImportFormat::Aegis);
+    if start.starts_with('{') || start.starts_with('[') {
+        if aegis::looks_like(start) {
+            return Some(ImportFormat::Aegis);
+        }
+        let doc: serde_json::Value = serde_json::from_str(start).ok()?;
+        return json_formats::sniff_json(&doc);
+    }
+    if json_formats::looks_like_bitwarden_csv(start) {
+        return Some(ImportFormat::BitwardenCsv);
     }
     let lines = || {
         start
@@ -214,6 +238,20 @@ pub fn read(bytes: &[u8]) -> Result<(ImportFormat, Vec<Candidate>), ImportError>
         ImportFormat::GoogleAuthenticator => google::read_text(text)?,
         ImportFormat::Aegis => aegis::read(text)?,
         ImportFormat::UriList => uris::read(text)?,
+        ImportFormat::BitwardenCsv => json_formats::read_bitwarden_csv(text)?,
+        json => {
+            let doc: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+                .map_err(|_| ImportError::Unreadable {
+                    format: json.name(),
+                    what: "JSON",
+                })?;
+            match json {
+                ImportFormat::TwoFas => json_formats::read_two_fas(&doc)?,
+                ImportFormat::AndOtp => json_formats::read_and_otp(&doc)?,
+                ImportFormat::Bitwarden => json_formats::read_bitwarden(&doc)?,
+                _ => json_formats::read_steam(&doc)?,
+            }
+        }
     };
     if candidates.len() > MAX_ENTRIES {
         return Err(ImportError::TooManyEntries { max: MAX_ENTRIES });

@@ -1,0 +1,351 @@
+//! The plain JSON exports of 2FAS, andOTP, Bitwarden and Steam (`.maFile`), and Bitwarden's CSV.
+//! Each is described where it is read; encrypted variants are recognised and refused as such.
+//!
+//! - **2FAS** (`.2fas`, schema versions 1–4): `{"schemaVersion", "services": [{"name", "secret"
+//!   (base32), "otp": {"account", "issuer", "digits", "period", "algorithm", "tokenType":
+//!   "TOTP"|"HOTP"|"STEAM", "counter"}}]}`; older schemas lack `otp.issuer` (the service `name`
+//!   is the issuer). Encrypted: `servicesEncrypted` is set.
+//! - **andOTP** (`.json`): `[{"secret" (base32), "issuer", "label", "digits", "period", "type":
+//!   "TOTP"|"HOTP"|"STEAM", "algorithm", "counter"}]`.
+//! - **Bitwarden** (`.json`): `{"encrypted": false, "items": [{"name", "login": {"username",
+//!   "totp"}}]}` where `totp` is an otpauth:// URI, a `steam://` URI or a bare base32 secret;
+//!   items without `totp` are not authenticator entries. Password-protected: `"encrypted": true`.
+//!   **Bitwarden CSV**: the same items as rows, with `name`, `login_username`, `login_totp` columns.
+//! - **Steam** `.maFile` (Steam Desktop Authenticator): `{"shared_secret" (base64),
+//!   "account_name", …}`.
+
+use serde_json::Value;
+
+use super::{Candidate, ImportError, ImportFormat, SkipReason};
+use crate::otp::Algorithm;
+use crate::secret::Secret;
+use crate::token::{OtpKind, Token, TokenParams};
+use crate::uri;
+
+fn unreadable(format: &'static str, what: &'static str) -> ImportError {
+    ImportError::Unreadable { format, what }
+}
+
+/// Which of these formats a JSON document is, if any.
+pub fn sniff_json(doc: &Value) -> Option<ImportFormat> {
+    match doc {
+        Value::Object(map)
+            if map.contains_key("schemaVersion")
+                && (map.contains_key("services") || map.contains_key("servicesEncrypted")) =>
+        {
+            Some(ImportFormat::TwoFas)
+        }
+        Value::Object(map) if map.contains_key("items") && map.contains_key("encrypted") => {
+            Some(ImportFormat::Bitwarden)
+        }
+        Value::Object(map)
+            if map.get("encrypted") == Some(&Value::Bool(true))
+                && map.contains_key("passwordProtected") =>
+        {
+            Some(ImportFormat::Bitwarden)
+        }
+        Value::Object(map) if map.contains_key("shared_secret") => Some(ImportFormat::SteamMaFile),
+        Value::Array(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| i.get("secret").is_some() && i.get("type").is_some()) =>
+        {
+            Some(ImportFormat::AndOtp)
+        }
+        _ => None,
+    }
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
+}
+
+fn algorithm(name: Option<&str>) -> Result<Algorithm, SkipReason> {
+    match name.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("SHA1") | Some("") => Ok(Algorithm::Sha1),
+        Some("SHA256") => Ok(Algorithm::Sha256),
+        Some("SHA512") => Ok(Algorithm::Sha512),
+        Some(_) => Err(SkipReason::UnsupportedAlgorithm),
+    }
+}
+
+fn number(value: &Value, default: u64) -> Option<u64> {
+    match value {
+        Value::Null => Some(default),
+        Value::String(s) => s.trim().parse().ok(),
+        v => v.as_u64(),
+    }
+}
+
+/// A token from common fields; `kind` is TOTP/HOTP/STEAM in any case.
+#[allow(clippy::too_many_arguments)]
+fn entry(
+    issuer: &str,
+    account: &str,
+    secret: Result<Secret, SkipReason>,
+    kind: &str,
+    algorithm_name: Option<&str>,
+    digits: &Value,
+    period: &Value,
+    counter: &Value,
+) -> Candidate {
+    let skip = |reason| Candidate::skipped(issuer, account, reason);
+    let kind = match kind.to_ascii_uppercase().as_str() {
+        "TOTP" | "" => match number(period, 30).map(u32::try_from) {
+            Some(Ok(period)) => OtpKind::Totp { period },
+            _ => return skip(SkipReason::InvalidPeriod),
+        },
+        "HOTP" => match number(counter, 0) {
+            Some(counter) => OtpKind::Hotp { counter },
+            None => return skip(SkipReason::InvalidEntry),
+        },
+        "STEAM" => OtpKind::Steam,
+        _ => return skip(SkipReason::UnsupportedKind),
+    };
+    let algorithm = match algorithm(algorithm_name) {
+        Ok(algorithm) => algorithm,
+        Err(reason) => return skip(reason),
+    };
+    let digits = match number(digits, 6).map(u8::try_from) {
+        Some(Ok(digits)) => digits,
+        _ => return skip(SkipReason::InvalidDigits),
+    };
+    let secret = match secret {
+        Ok(secret) => secret,
+        Err(reason) => return skip(reason),
+    };
+    match Token::new(
+        secret,
+        TokenParams {
+            issuer: issuer.to_owned(),
+            account: account.to_owned(),
+            algorithm,
+            digits,
+            kind,
+        },
+    ) {
+        Ok(token) => Candidate::token(token),
+        Err(err) => skip(err.into()),
+    }
+}
+
+fn base32(value: &Value) -> Result<Secret, SkipReason> {
+    value
+        .as_str()
+        .and_then(|s| Secret::from_base32_lenient(s).ok())
+        .ok_or(SkipReason::InvalidSecret)
+}
+
+fn cap(len: usize) -> Result<(), ImportError> {
+    if len > super::MAX_ENTRIES {
+        return Err(ImportError::TooManyEntries {
+            max: super::MAX_ENTRIES,
+        });
+    }
+    Ok(())
+}
+
+/// A 2FAS backup (plain).
+pub fn read_two_fas(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    const FORMAT: &str = "2FAS";
+    if doc
+        .get("servicesEncrypted")
+        .is_some_and(|v| !v.is_null() && v != "")
+    {
+        return Err(ImportError::EncryptedNotSupported { format: FORMAT });
+    }
+    let services = doc["services"]
+        .as_array()
+        .ok_or_else(|| unreadable(FORMAT, "services"))?;
+    cap(services.len())?;
+    Ok(services
+        .iter()
+        .map(|service| {
+            let otp = &service["otp"];
+            let issuer = match text(&otp["issuer"]) {
+                "" => text(&service["name"]),
+                issuer => issuer,
+            };
+            let account = match text(&otp["account"]) {
+                "" => text(&otp["label"]),
+                account => account,
+            };
+            entry(
+                issuer,
+                account,
+                base32(&service["secret"]),
+                text(&otp["tokenType"]),
+                otp["algorithm"].as_str(),
+                &otp["digits"],
+                &otp["period"],
+                &otp["counter"],
+            )
+        })
+        .collect())
+}
+
+/// An andOTP backup (plain).
+pub fn read_and_otp(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    let items = doc
+        .as_array()
+        .ok_or_else(|| unreadable("andOTP", "entries"))?;
+    cap(items.len())?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            entry(
+                text(&item["issuer"]),
+                text(&item["label"]),
+                base32(&item["secret"]),
+                text(&item["type"]),
+                item["algorithm"].as_str(),
+                &item["digits"],
+                &item["period"],
+                &item["counter"],
+            )
+        })
+        .collect())
+}
+
+/// One Bitwarden item's `totp` field: a URI or a bare secret (a 30-second SHA-1 TOTP).
+fn bitwarden_totp(name: &str, username: &str, totp: &str) -> Candidate {
+    let totp = totp.trim();
+    let lower = totp.to_ascii_lowercase();
+    if lower.starts_with("otpauth://") || lower.starts_with("steam://") {
+        return match uri::parse_exported(totp) {
+            Ok(token) if token.issuer().is_empty() && token.account().is_empty() => {
+                let mut token = token;
+                match token.rename(name, username) {
+                    Ok(()) => Candidate::token(token),
+                    Err(err) => Candidate::skipped(name, username, err.into()),
+                }
+            }
+            Ok(token) => Candidate::token(token),
+            Err(err) => Candidate::skipped(name, username, err.into()),
+        };
+    }
+    entry(
+        name,
+        username,
+        Secret::from_base32_lenient(totp).map_err(|_| SkipReason::InvalidSecret),
+        "TOTP",
+        None,
+        &Value::Null,
+        &Value::Null,
+        &Value::Null,
+    )
+}
+
+/// A Bitwarden JSON export (not password-protected).
+pub fn read_bitwarden(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    const FORMAT: &str = "Bitwarden";
+    if doc["encrypted"] == Value::Bool(true) {
+        return Err(ImportError::EncryptedNotSupported { format: FORMAT });
+    }
+    let items = doc["items"]
+        .as_array()
+        .ok_or_else(|| unreadable(FORMAT, "items"))?;
+    cap(items.len())?;
+    Ok(items
+        .iter()
+        .filter_map(|item| {
+            let totp = item["login"]["totp"]
+                .as_str()
+                .filter(|t| !t.trim().is_empty())?;
+            Some(bitwarden_totp(
+                text(&item["name"]),
+                text(&item["login"]["username"]),
+                totp,
+            ))
+        })
+        .collect())
+}
+
+/// Splits CSV (RFC 4180: quoted fields, doubled quotes, commas and newlines inside quotes).
+fn csv_rows(text: &str) -> Option<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+        if rows.len() > super::MAX_ENTRIES + 1 {
+            return None;
+        }
+    }
+    if quoted {
+        return None;
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    Some(rows)
+}
+
+/// True for a CSV text whose header has Bitwarden's `login_totp` column.
+pub fn looks_like_bitwarden_csv(text: &str) -> bool {
+    text.lines()
+        .next()
+        .is_some_and(|header| header.split(',').any(|c| c.trim() == "login_totp"))
+}
+
+/// A Bitwarden CSV export.
+pub fn read_bitwarden_csv(text: &str) -> Result<Vec<Candidate>, ImportError> {
+    const FORMAT: &str = "Bitwarden CSV";
+    let rows = csv_rows(text).ok_or_else(|| unreadable(FORMAT, "CSV"))?;
+    let (header, rows) = rows
+        .split_first()
+        .ok_or_else(|| unreadable(FORMAT, "header"))?;
+    let column = |name: &str| header.iter().position(|c| c.trim() == name);
+    let totp = column("login_totp").ok_or_else(|| unreadable(FORMAT, "login_totp"))?;
+    let (name, username) = (column("name"), column("login_username"));
+    cap(rows.len())?;
+    let get = |row: &[String], at: Option<usize>| -> String {
+        at.and_then(|i| row.get(i)).cloned().unwrap_or_default()
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let value = row.get(totp).filter(|t| !t.trim().is_empty())?;
+            Some(bitwarden_totp(&get(row, name), &get(row, username), value))
+        })
+        .collect())
+}
+
+/// A Steam Desktop Authenticator `.maFile`.
+pub fn read_steam(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    let account = text(&doc["account_name"]);
+    let secret = doc["shared_secret"]
+        .as_str()
+        .and_then(|s| super::google::base64_decode(s.as_bytes()))
+        .and_then(|bytes| Secret::from_bytes(bytes.to_vec()).ok())
+        .ok_or(SkipReason::InvalidSecret);
+    Ok(vec![entry(
+        "Steam",
+        account,
+        secret,
+        "STEAM",
+        None,
+        &Value::Null,
+        &Value::Null,
+        &Value::Null,
+    )])
+}
