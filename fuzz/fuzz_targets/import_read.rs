@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use otpvault_core::import;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok((_, candidates)) = import::read(data) {
+    if let Ok((_, candidates)) = import::read(data, Some("password")) {
         assert!(candidates.len() <= import::MAX_ENTRIES);
     }
 });

@@ -227,6 +227,10 @@ pub enum Command {
         /// Report what would be imported without changing the vault.
         #[arg(long)]
         dry_run: bool,
+        /// A file whose first line is the export's password (for encrypted exports; without it
+        /// the password is asked on the terminal).
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
     },
     /// Print every token as an otpauth:// URI (asks for the PIN).
     Export {

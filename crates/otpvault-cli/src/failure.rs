@@ -15,10 +15,13 @@ pub const EXIT_WRONG_PIN: u8 = 3;
 pub const EXIT_LOCKED_OUT: u8 = 4;
 /// Exit status: the vault is missing, unreadable, corrupted or tampered with.
 pub const EXIT_VAULT: u8 = 5;
+/// Exit status: an export file's password is missing or wrong (nothing imported).
+pub const EXIT_FILE_PASSWORD: u8 = 6;
 
 /// The exit codes, as `--help` prints them.
 pub const EXIT_HELP: &str = "Exit codes: 0 success, 2 invalid input or usage, 3 wrong PIN, \
-4 locked out (the message gives the seconds left), 5 vault missing, unreadable, corrupted or tampered.";
+4 locked out (the message gives the seconds left), 5 vault missing, unreadable, corrupted or tampered, \
+6 wrong or missing password of a file to import.";
 
 /// A failure with its exit status; the message is one line and never quotes input.
 #[derive(Debug)]
@@ -76,6 +79,12 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
         VaultError::DeviceKey(_) => (EXIT_VAULT, "device_key"),
         VaultError::Erased => (EXIT_VAULT, "erased"),
         VaultError::Rng => (EXIT_VAULT, "rng"),
+        VaultError::Import(otpvault_core::import::ImportError::WrongPassword { .. }) => {
+            (EXIT_FILE_PASSWORD, "wrong_file_password")
+        }
+        VaultError::Import(otpvault_core::import::ImportError::PasswordRequired { .. }) => {
+            (EXIT_FILE_PASSWORD, "file_password_required")
+        }
         VaultError::Import(_) => (EXIT_INVALID, "unreadable_import"),
     }
 }

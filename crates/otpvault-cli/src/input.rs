@@ -94,6 +94,17 @@ pub fn confirm(question: &str) -> Outcome<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
+/// Asks for a secret (an export file's password) on the terminal with echo off.
+pub fn prompt_secret(prompt: &str) -> Outcome<Zeroizing<String>> {
+    prompt_hidden(prompt).map_err(|failure| {
+        if failure.message.contains("no terminal") {
+            Failure::invalid("the file is encrypted and there is no terminal to ask its password on: pass --password-file")
+        } else {
+            failure
+        }
+    })
+}
+
 /// Says something to the person at the terminal (standard error, so stdout stays data).
 pub fn tell(message: &str) {
     let mut err = std::io::stderr().lock();

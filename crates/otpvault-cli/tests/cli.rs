@@ -1137,9 +1137,39 @@ fn import_reports_every_entry_and_imports_in_one_go() {
         again.contains("Imported 0 of 8 entries from the aegis file"),
         "{again}"
     );
-    // A file that cannot be read is refused whole (exit 2), before the PIN is asked.
+    // An encrypted export: a wrong password is exit 6 (nothing imported, no PIN asked); the right
+    // one imports (here every entry is already in the vault, from the plain export).
     let encrypted = fixtures.join("aegis-encrypted.json");
-    let out = env.run(&["import", encrypted.to_str().unwrap()], "");
+    let encrypted = encrypted.to_str().unwrap();
+    let wrong = env.dir.path().join("wrong.txt");
+    std::fs::write(&wrong, "Tr0ub4dor&3\n").unwrap();
+    let out = env.run(
+        &[
+            "import",
+            encrypted,
+            "--password-file",
+            wrong.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stderr(&out).contains("wrong password"), "{}", stderr(&out));
+    let right = env.dir.path().join("right.txt");
+    std::fs::write(&right, "correct horse battery staple\n").unwrap();
+    let report = env.json(
+        &[
+            "import",
+            encrypted,
+            "--password-file",
+            right.to_str().unwrap(),
+        ],
+        &pin,
+    );
+    assert_eq!(report["entries"].as_array().unwrap().len(), 8);
+    assert_eq!(report["entries"][0]["outcome"], "duplicate");
+    // A file that cannot be read is refused whole (exit 2), before the PIN is asked.
+    let encrypted_2fas = fixtures.join("2fas-encrypted.2fas");
+    let out = env.run(&["import", encrypted_2fas.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("encrypted"), "{}", stderr(&out));
     let out = env.run(&["import", fixtures.to_str().unwrap()], "");

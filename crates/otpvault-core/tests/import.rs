@@ -47,6 +47,7 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("bitwarden.json", ImportFormat::Bitwarden),
         ("bitwarden.csv", ImportFormat::BitwardenCsv),
         ("steam.maFile", ImportFormat::SteamMaFile),
+        ("aegis-encrypted.json", ImportFormat::Aegis),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
@@ -54,14 +55,15 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         let bytes = fixture(file);
         assert_eq!(sniff(&bytes), Some(format), "{file}");
         let wanted = expected["files"][file].as_array().unwrap();
+        let password = expected["passwords"][file].as_str();
 
         // The preview changes nothing.
-        let preview = vault.preview_import(None, &bytes).unwrap();
+        let preview = vault.preview_import(None, &bytes, password).unwrap();
         assert_eq!(preview.format, format);
         assert_eq!(preview.entries.len(), wanted.len(), "{file}");
         assert!(vault.list(None).unwrap().is_empty());
 
-        let report = vault.import(None, &bytes).unwrap();
+        let report = vault.import(None, &bytes, password).unwrap();
         assert_eq!(report.entries.len(), wanted.len(), "{file}");
         for (entry, want) in report.entries.iter().zip(wanted) {
             let label = format!("{file} #{}", entry.index);
@@ -93,7 +95,7 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         assert_eq!(vault.list(None).unwrap().len(), imported, "{file}");
 
         // Importing the same file again: every entry is a duplicate of a token already there.
-        let again = vault.import(None, &bytes).unwrap();
+        let again = vault.import(None, &bytes, password).unwrap();
         assert_eq!(again.imported(), 0, "{file}");
         assert!(
             again
@@ -110,11 +112,28 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
-    let cases: [(&[u8], ImportError); 5] = [
-        (
-            &fixture("aegis-encrypted.json"),
-            ImportError::EncryptedNotSupported { format: "Aegis" },
-        ),
+    let encrypted = fixture("aegis-encrypted.json");
+    assert_eq!(
+        vault.import(None, &encrypted, None),
+        Err(VaultError::Import(ImportError::PasswordRequired {
+            format: "Aegis"
+        }))
+    );
+    assert_eq!(
+        vault.import(None, &encrypted, Some("Tr0ub4dor&3")),
+        Err(VaultError::Import(ImportError::WrongPassword {
+            format: "Aegis"
+        }))
+    );
+    // A file asking scrypt for 1 GiB is refused before anything is allocated.
+    let greedy = String::from_utf8(encrypted.clone())
+        .unwrap()
+        .replace("\"n\": 32768", "\"n\": 1048576");
+    assert!(matches!(
+        vault.import(None, greedy.as_bytes(), Some("x")),
+        Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
+    ));
+    let cases: [(&[u8], ImportError); 4] = [
         (
             &fixture("2fas-encrypted.2fas"),
             ImportError::EncryptedNotSupported { format: "2FAS" },
@@ -130,11 +149,14 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
         ),
     ];
     for (bytes, error) in cases {
-        assert_eq!(vault.import(None, bytes), Err(VaultError::Import(error)));
+        assert_eq!(
+            vault.import(None, bytes, None),
+            Err(VaultError::Import(error))
+        );
     }
     let huge = vec![b' '; otpvault_core::import::MAX_IMPORT_BYTES + 1];
     assert!(matches!(
-        vault.import(None, &huge),
+        vault.import(None, &huge, None),
         Err(VaultError::Import(ImportError::TooLarge { .. }))
     ));
     assert!(vault.list(None).unwrap().is_empty());
@@ -149,7 +171,7 @@ fn a_truncated_transfer_payload_never_panics_and_never_half_imports() {
     let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
     // Every prefix of the first batch: either read whole, or refused whole.
     for cut in 40..first.len() {
-        match vault.preview_import(None, &first.as_bytes()[..cut]) {
+        match vault.preview_import(None, &first.as_bytes()[..cut], None) {
             Ok(report) => assert!(report.entries.len() <= 3),
             Err(VaultError::Import(_)) => {}
             Err(other) => panic!("cut {cut}: {other:?}"),

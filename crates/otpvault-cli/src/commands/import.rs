@@ -33,16 +33,46 @@ fn read_file(path: &Path) -> Outcome<Zeroizing<Vec<u8>>> {
     Ok(bytes)
 }
 
-pub fn run(ctx: &Context, file: &Path, dry_run: bool) -> Outcome<Report> {
+/// The export's password: the first line of `--password-file`, or asked on the terminal.
+fn password(path: Option<&Path>) -> Outcome<Zeroizing<String>> {
+    match path {
+        Some(path) => {
+            let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                Failure::invalid(format!("cannot read {}: {}", path.display(), e.kind()))
+            })?);
+            Ok(Zeroizing::new(
+                text.lines().next().unwrap_or_default().to_owned(),
+            ))
+        }
+        None => crate::input::prompt_secret("Password of the export file: "),
+    }
+}
+
+pub fn run(
+    ctx: &Context,
+    file: &Path,
+    dry_run: bool,
+    password_file: Option<&Path>,
+) -> Outcome<Report> {
+    use otpvault_core::VaultError;
+    use otpvault_core::import::{ImportError, read_file as read_export};
     let bytes = read_file(file)?;
-    // Checked before the PIN is asked: an unreadable file should not cost a KDF.
-    otpvault_core::import::read(&bytes).map_err(otpvault_core::VaultError::from)?;
+    // Read (and decrypted) once, before the PIN is asked: a file that cannot be read costs no
+    // PIN attempt, and its KDF runs once.
+    let read = match read_export(&bytes, None) {
+        Err(ImportError::PasswordRequired { .. }) => {
+            let password = password(password_file)?;
+            read_export(&bytes, Some(&password))
+        }
+        other => other,
+    }
+    .map_err(VaultError::from)?;
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN: ")?)?;
     let report = if dry_run {
-        vault.preview_import(Some(&pin), &bytes)?
+        vault.preview_read(Some(&pin), &read)?
     } else {
-        vault.import(Some(&pin), &bytes)?
+        vault.import_read(Some(&pin), read)?
     };
     Ok(Report::Import { report, dry_run })
 }

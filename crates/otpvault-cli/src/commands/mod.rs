@@ -49,7 +49,11 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
         Command::Policy { policy } => policy::run(ctx, policy)?,
         Command::TimeOffset { seconds } => time_offset::run(ctx, seconds)?,
         Command::Export { .. } => export::run(ctx)?,
-        Command::Import { file, dry_run } => import::run(ctx, &file, dry_run)?,
+        Command::Import {
+            file,
+            dry_run,
+            password_file,
+        } => import::run(ctx, &file, dry_run, password_file.as_deref())?,
         Command::Otp {
             key,
             at,

@@ -9,10 +9,15 @@
 //!                   "digits": n, "period": s, "counter": n } }, … ] } }
 //! ```
 //!
-//! An encrypted export has password slots in `header.slots` and `db` as a base64 string; it is
-//! recognised and refused as not read yet (`EncryptedNotSupported`), never mistaken for a plain one.
+//! An encrypted export has key slots in `header.slots` and `db` as base64 ciphertext. Each
+//! password slot (`"type": 1`) holds the master key sealed with AES-256-GCM (`key`, and
+//! `key_params.nonce`/`.tag`, hex) under scrypt(password, `salt`, `n`, `r`, `p`) → 32 bytes; the
+//! master key opens `db` with AES-256-GCM (`header.params.nonce`/`.tag`), giving the plain `db`
+//! object. Parameters are read from the file, never assumed; scrypt asking for more than
+//! [`super::MAX_KDF_MEMORY`] is refused. Other slot types (biometric) are passed over.
 
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use super::{Candidate, ImportError, SkipReason};
 use crate::otp::Algorithm;
@@ -93,14 +98,108 @@ fn entry(value: &Value) -> Candidate {
     }
 }
 
-/// Reads a plain Aegis export.
-pub fn read(text: &str) -> Result<Vec<Candidate>, ImportError> {
-    let doc: Value = serde_json::from_str(text).map_err(|_| unreadable("JSON"))?;
-    let slots = &doc["header"]["slots"];
-    if !slots.is_null() || doc["db"].is_string() {
-        return Err(ImportError::EncryptedNotSupported { format: FORMAT });
+fn hex(value: &Value, what: &'static str) -> Result<Zeroizing<Vec<u8>>, ImportError> {
+    let text = value.as_str().ok_or_else(|| unreadable(what))?;
+    if text.len() % 2 != 0 || text.len() > 1024 {
+        return Err(unreadable(what));
     }
-    let entries = doc["db"]["entries"]
+    let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 2));
+    for pair in text.as_bytes().chunks(2) {
+        let pair = std::str::from_utf8(pair).map_err(|_| unreadable(what))?;
+        out.push(u8::from_str_radix(pair, 16).map_err(|_| unreadable(what))?);
+    }
+    Ok(out)
+}
+
+/// Opens `ciphertext` sealed with AES-256-GCM under `key`, `nonce` and `tag` (no associated data).
+fn open_gcm(key: &[u8], nonce: &[u8], ciphertext: &[u8], tag: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let key: &[u8; 32] = key.try_into().ok()?;
+    if nonce.len() != 12 || tag.len() != 16 {
+        return None;
+    }
+    let mut blob = Zeroizing::new(Vec::with_capacity(12 + ciphertext.len() + 16));
+    blob.extend_from_slice(nonce);
+    blob.extend_from_slice(ciphertext);
+    blob.extend_from_slice(tag);
+    crate::vault::crypto::open(key, b"", &blob).ok()
+}
+
+/// The master key from the first password slot `password` opens.
+fn master_key(header: &Value, password: &str) -> Result<Zeroizing<Vec<u8>>, ImportError> {
+    let slots = header["slots"]
+        .as_array()
+        .ok_or_else(|| unreadable("header.slots"))?;
+    let mut password_slots = 0;
+    for slot in slots.iter().filter(|s| s["type"].as_u64() == Some(1)) {
+        password_slots += 1;
+        let n = slot["n"].as_u64().ok_or_else(|| unreadable("slot n"))?;
+        let r = slot["r"]
+            .as_u64()
+            .and_then(|r| u32::try_from(r).ok())
+            .ok_or_else(|| unreadable("slot r"))?;
+        let p = slot["p"]
+            .as_u64()
+            .and_then(|p| u32::try_from(p).ok())
+            .ok_or_else(|| unreadable("slot p"))?;
+        if !n.is_power_of_two() || n < 2 {
+            return Err(unreadable("slot n"));
+        }
+        let too_costly = |what| ImportError::KdfTooCostly {
+            format: FORMAT,
+            what,
+        };
+        // scrypt uses 128 · r · N bytes; p runs one after the other here.
+        if 128u64.saturating_mul(u64::from(r)).saturating_mul(n) > super::MAX_KDF_MEMORY {
+            return Err(too_costly("scrypt memory (128 · r · N)"));
+        }
+        if p > 16 {
+            return Err(too_costly("scrypt p"));
+        }
+        let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p)
+            .map_err(|_| unreadable("scrypt parameters"))?;
+        let salt = hex(&slot["salt"], "slot salt")?;
+        let mut derived = Zeroizing::new([0u8; 32]);
+        scrypt::scrypt(password.as_bytes(), &salt, &params, derived.as_mut())
+            .map_err(|_| unreadable("scrypt parameters"))?;
+        let sealed = hex(&slot["key"], "slot key")?;
+        let nonce = hex(&slot["key_params"]["nonce"], "slot nonce")?;
+        let tag = hex(&slot["key_params"]["tag"], "slot tag")?;
+        if let Some(master) = open_gcm(derived.as_ref(), &nonce, &sealed, &tag) {
+            return Ok(master);
+        }
+    }
+    if password_slots == 0 {
+        return Err(unreadable("no password slot"));
+    }
+    Err(ImportError::WrongPassword { format: FORMAT })
+}
+
+/// Decrypts an encrypted export's `db` into the plain `db` object.
+fn decrypt_db(doc: &Value, password: Option<&str>) -> Result<Value, ImportError> {
+    let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
+    let master = master_key(&doc["header"], password)?;
+    let params = &doc["header"]["params"];
+    let nonce = hex(&params["nonce"], "params nonce")?;
+    let tag = hex(&params["tag"], "params tag")?;
+    let ciphertext = doc["db"]
+        .as_str()
+        .and_then(|db| super::google::base64_decode(db.as_bytes()))
+        .ok_or_else(|| unreadable("db"))?;
+    let plain = open_gcm(&master, &nonce, &ciphertext, &tag).ok_or_else(|| unreadable("db"))?;
+    serde_json::from_slice(&plain).map_err(|_| unreadable("db JSON"))
+}
+
+/// Reads an Aegis export, plain or (with its password) encrypted.
+pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
+    let doc: Value = serde_json::from_str(text).map_err(|_| unreadable("JSON"))?;
+    let decrypted;
+    let db = if doc["db"].is_string() {
+        decrypted = decrypt_db(&doc, password)?;
+        &decrypted
+    } else {
+        &doc["db"]
+    };
+    let entries = db["entries"]
         .as_array()
         .ok_or_else(|| unreadable("db.entries"))?;
     if entries.len() > super::MAX_ENTRIES {

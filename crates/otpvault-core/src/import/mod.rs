@@ -106,7 +106,31 @@ pub enum ImportError {
         /// The format's name.
         format: &'static str,
     },
+    /// The file is encrypted: its password is needed.
+    #[error("the {format} file is encrypted: give its password")]
+    PasswordRequired {
+        /// The format's name.
+        format: &'static str,
+    },
+    /// The password does not open the file.
+    #[error("wrong password for the {format} file")]
+    WrongPassword {
+        /// The format's name.
+        format: &'static str,
+    },
+    /// The file asks for a key derivation costlier than a phone can run (see [`MAX_KDF_MEMORY`]).
+    #[error("the {format} file's key derivation asks for more than a phone can give ({what})")]
+    KdfTooCostly {
+        /// The format's name.
+        format: &'static str,
+        /// Which parameter.
+        what: &'static str,
+    },
 }
+
+/// The most memory a file's memory-hard KDF may ask for (256 MiB); larger parameters are refused
+/// rather than allocated. Aegis uses 32 MiB (scrypt N = 2^15, r = 8).
+pub const MAX_KDF_MEMORY: u64 = 256 * 1024 * 1024;
 
 /// Why one entry of a file is not imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -224,8 +248,27 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
     None
 }
 
-/// Reads every entry of an export file (in the file's order).
-pub fn read(bytes: &[u8]) -> Result<(ImportFormat, Vec<Candidate>), ImportError> {
+/// An export file as read: its format and every entry, ready to preview or import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFile {
+    /// The format it was read as.
+    pub format: ImportFormat,
+    /// Every entry, in the file's order.
+    pub candidates: Vec<Candidate>,
+}
+
+/// Reads an export file once (running its KDF once when encrypted) for
+/// [`crate::Vault::preview_read`] and [`crate::Vault::import_read`].
+pub fn read_file(bytes: &[u8], password: Option<&str>) -> Result<ReadFile, ImportError> {
+    let (format, candidates) = read(bytes, password)?;
+    Ok(ReadFile { format, candidates })
+}
+
+/// Reads every entry of an export file (in the file's order); `password` opens an encrypted one.
+pub fn read(
+    bytes: &[u8],
+    password: Option<&str>,
+) -> Result<(ImportFormat, Vec<Candidate>), ImportError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge {
             max: MAX_IMPORT_BYTES,
@@ -236,7 +279,7 @@ pub fn read(bytes: &[u8]) -> Result<(ImportFormat, Vec<Candidate>), ImportError>
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::UnknownFormat)?;
     let candidates = match format {
         ImportFormat::GoogleAuthenticator => google::read_text(text)?,
-        ImportFormat::Aegis => aegis::read(text)?,
+        ImportFormat::Aegis => aegis::read(text, password)?,
         ImportFormat::UriList => uris::read(text)?,
         ImportFormat::BitwardenCsv => json_formats::read_bitwarden_csv(text)?,
         json => {

@@ -652,17 +652,27 @@ impl Vault {
         self.with_session(pin, Load::Nothing, |conn, s| s.add(conn, token))
     }
 
-    /// Reads an export file of another authenticator ([`crate::import`]) and reports what importing
+    /// Reads an export file of another authenticator ([`crate::import`]; `password` opens an
+    /// encrypted one) and reports what importing
     /// it would do, entry by entry (import, duplicate of a token already here or earlier in the
     /// file, or skipped with the reason), without changing the vault.
     pub fn preview_import(
         &self,
         pin: Option<&Pin>,
         bytes: &[u8],
+        password: Option<&str>,
     ) -> Result<crate::import::ImportReport, VaultError> {
-        let (format, candidates) = crate::import::read(bytes)?;
+        self.preview_read(pin, &crate::import::read_file(bytes, password)?)
+    }
+
+    /// [`Vault::preview_import`] of a file already read ([`crate::import::read_file`]).
+    pub fn preview_read(
+        &self,
+        pin: Option<&Pin>,
+        file: &crate::import::ReadFile,
+    ) -> Result<crate::import::ImportReport, VaultError> {
         self.with_session(pin, Load::All, |_, s| {
-            Ok(s.preview_import(format, &candidates))
+            Ok(s.preview_import(file.format, &file.candidates))
         })
     }
 
@@ -673,10 +683,19 @@ impl Vault {
         &self,
         pin: Option<&Pin>,
         bytes: &[u8],
+        password: Option<&str>,
     ) -> Result<crate::import::ImportReport, VaultError> {
-        let (format, candidates) = crate::import::read(bytes)?;
+        self.import_read(pin, crate::import::read_file(bytes, password)?)
+    }
+
+    /// [`Vault::import`] of a file already read ([`crate::import::read_file`]).
+    pub fn import_read(
+        &self,
+        pin: Option<&Pin>,
+        file: crate::import::ReadFile,
+    ) -> Result<crate::import::ImportReport, VaultError> {
         self.with_session(pin, Load::Nothing, |conn, s| {
-            s.import(conn, format, candidates)
+            s.import(conn, file.format, file.candidates)
         })
     }
 
