@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 use super::{Candidate, ImportError, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
-use crate::token::{OtpKind, Token, TokenParams};
+use crate::token::OtpKind;
 
 const FORMAT: &str = "Aegis";
 
@@ -83,19 +83,7 @@ fn entry(value: &Value) -> Candidate {
     let Ok(secret) = Secret::from_base32_lenient(secret) else {
         return skip(SkipReason::InvalidSecret);
     };
-    match Token::new(
-        secret,
-        TokenParams {
-            issuer: issuer.clone(),
-            account: account.clone(),
-            algorithm,
-            digits,
-            kind,
-        },
-    ) {
-        Ok(token) => Candidate::token(token),
-        Err(err) => skip(err.into()),
-    }
+    Candidate::build(&issuer, &account, secret, algorithm, digits, kind)
 }
 
 fn hex(value: &Value, what: &'static str) -> Result<Zeroizing<Vec<u8>>, ImportError> {

@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 use super::{Candidate, ImportError, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
-use crate::token::{OtpKind, Token, TokenParams};
+use crate::token::OtpKind;
 
 const FORMAT: &str = "Google Authenticator";
 
@@ -147,21 +147,9 @@ fn parameters(bytes: &[u8]) -> Result<Candidate, ImportError> {
     let Ok(secret) = Secret::from_bytes(secret.to_vec()) else {
         return skip(SkipReason::InvalidSecret);
     };
-    Ok(
-        match Token::new(
-            secret,
-            TokenParams {
-                issuer: issuer.to_owned(),
-                account: account.to_owned(),
-                algorithm,
-                digits,
-                kind,
-            },
-        ) {
-            Ok(token) => Candidate::token(token),
-            Err(err) => Candidate::skipped(issuer, account, err.into()),
-        },
-    )
+    Ok(Candidate::build(
+        issuer, account, secret, algorithm, digits, kind,
+    ))
 }
 
 /// The entries of one `MigrationPayload`.

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::{Candidate, ImportError, ImportFormat, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
-use crate::token::{OtpKind, Token, TokenParams};
+use crate::token::OtpKind;
 use crate::uri;
 
 fn unreadable(format: &'static str, what: &'static str) -> ImportError {
@@ -115,19 +115,7 @@ fn entry(
         Ok(secret) => secret,
         Err(reason) => return skip(reason),
     };
-    match Token::new(
-        secret,
-        TokenParams {
-            issuer: issuer.to_owned(),
-            account: account.to_owned(),
-            algorithm,
-            digits,
-            kind,
-        },
-    ) {
-        Ok(token) => Candidate::token(token),
-        Err(err) => skip(err.into()),
-    }
+    Candidate::build(issuer, account, secret, algorithm, digits, kind)
 }
 
 fn base32(value: &Value) -> Result<Secret, SkipReason> {

@@ -197,6 +197,29 @@ impl Candidate {
         }
     }
 
+    /// The candidate for a secret and its fields: the validated token, or the reason
+    /// [`Token::new`] refuses it (digits, period, name length…).
+    pub(crate) fn build(
+        issuer: &str,
+        account: &str,
+        secret: crate::secret::Secret,
+        algorithm: crate::otp::Algorithm,
+        digits: u8,
+        kind: OtpKind,
+    ) -> Self {
+        let params = crate::token::TokenParams {
+            issuer: issuer.to_owned(),
+            account: account.to_owned(),
+            algorithm,
+            digits,
+            kind,
+        };
+        match Token::new(secret, params) {
+            Ok(token) => Candidate::token(token),
+            Err(err) => Candidate::skipped(issuer, account, err.into()),
+        }
+    }
+
     /// A skipped entry with whatever names the file gave.
     pub(crate) fn skipped(issuer: &str, account: &str, reason: SkipReason) -> Self {
         let clean = |text: &str| -> String {
