@@ -153,9 +153,10 @@ pub enum Command {
     },
     /// Add a token from an otpauth:// URI, typed fields, or a QR code image; prints its code.
     Add {
-        /// An otpauth:// or steam:// URI; `-` reads it from the first line of standard input,
-        /// which keeps the secret out of the process list (the safe way; PINs follow it there
-        /// with --pin-stdin).
+        /// An otpauth:// or steam:// URI, or a Google Authenticator transfer
+        /// (otpauth-migration://, all its accounts are imported); `-` reads it from the first line
+        /// of standard input, which keeps the secret out of the process list (the safe way; PINs
+        /// follow it there with --pin-stdin).
         uri: Option<String>,
         /// A PNG or JPEG image holding the enrolment QR code (e.g. a screenshot).
         #[arg(long, conflicts_with_all = ["uri", "secret"])]

@@ -1181,3 +1181,25 @@ fn import_reports_every_entry_and_imports_in_one_go() {
     assert_eq!(report["imported"], 3);
     assert_eq!(report["entries"][4]["outcome"], "duplicate_in_file");
 }
+
+#[test]
+fn add_takes_a_google_authenticator_transfer_as_text_or_qr_code() {
+    let env = Env::new();
+    env.init("every-code");
+    let pin = format!("{PIN}\n");
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import");
+    let transfer = std::fs::read_to_string(fixtures.join("google-transfer.txt")).unwrap();
+    let mut batches = transfer.lines();
+    let (first, second) = (batches.next().unwrap(), batches.next().unwrap());
+    // The first batch as the URI (from standard input, the safe way): its three accounts.
+    let report = env.json(&["add", "-"], &format!("{first}\n{PIN}\n"));
+    assert_eq!(report["format"], "google");
+    assert_eq!(report["imported"], 3);
+    // The second batch as a QR code image: the MD5 entry is skipped, the other is a duplicate.
+    let image = qr_png(env.dir.path(), "transfer.png", second, false);
+    let report = env.json(&["add", "--qr", image.to_str().unwrap()], &pin);
+    assert_eq!(report["imported"], 0);
+    assert_eq!(report["entries"][0]["reason"], "unsupported_algorithm");
+    assert_eq!(report["entries"][1]["outcome"], "duplicate");
+    assert_eq!(env.json(&["list"], &pin).as_array().unwrap().len(), 3);
+}

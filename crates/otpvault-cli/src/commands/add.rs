@@ -25,6 +25,17 @@ pub fn run(
         (None, Some(path)) => Some(qr::decode_file(&path)?),
         (None, None) => None,
     };
+    // A Google Authenticator transfer QR code carries a batch of accounts: import them all.
+    if let Some(text) = &uri_text
+        && text
+            .trim_start()
+            .get(..20)
+            .is_some_and(|p| p.eq_ignore_ascii_case("otpauth-migration://"))
+    {
+        let read = otpvault_core::import::read_file(text.as_bytes(), None)
+            .map_err(otpvault_core::VaultError::from)?;
+        return super::import::apply(ctx, read, false);
+    }
     let token = match (&uri_text, &typed.secret) {
         (Some(text), _) => uri::parse(text)?,
         (None, Some(secret)) => {

@@ -67,6 +67,17 @@ pub fn run(
         other => other,
     }
     .map_err(VaultError::from)?;
+    apply(ctx, read, dry_run)
+}
+
+/// Previews or imports a file already read, with the PIN (also used by `add` for a Google
+/// Authenticator transfer QR code). The vault is opened here rather than through the agent: the
+/// import is one transaction of this process.
+pub fn apply(
+    ctx: &Context,
+    read: otpvault_core::import::ReadFile,
+    dry_run: bool,
+) -> Outcome<Report> {
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN: ")?)?;
     let report = if dry_run {

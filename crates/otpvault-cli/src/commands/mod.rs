@@ -6,7 +6,7 @@ mod change_pin;
 mod code;
 mod demo;
 mod export;
-mod import;
+pub mod import;
 mod init;
 mod list;
 mod lock;
