@@ -70,8 +70,8 @@ impl Env {
     }
 }
 
-/// Spawns `command` with `input` on its standard input and collects its output.
-fn run_with_input(command: &mut Command, input: &str) -> Output {
+/// Spawns `command` with `input` written to its standard input (then closed).
+fn spawn_with_input(command: &mut Command, input: &str) -> std::process::Child {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -80,7 +80,12 @@ fn run_with_input(command: &mut Command, input: &str) -> Output {
         .unwrap();
     // A child that fails early (usage errors) may not read its input: ignore a broken pipe.
     let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    child.wait_with_output().unwrap()
+    child
+}
+
+/// Spawns `command` with `input` on its standard input and collects its output.
+fn run_with_input(command: &mut Command, input: &str) -> Output {
+    spawn_with_input(command, input).wait_with_output().unwrap()
 }
 
 fn stderr(out: &Output) -> String {
@@ -678,23 +683,14 @@ fn concurrent_code_runs_never_hand_out_the_same_hotp_code() {
     // 8 `otpvault code bank` processes at once, each with the PIN on standard input.
     let children: Vec<_> = (0..8)
         .map(|_| {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
-                .arg("--vault")
-                .arg(env.vault())
-                .args(["--pin-stdin", "--json", "code", "bank"])
-                .env_remove("OTPVAULT_VAULT")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(format!("{PIN}\n").as_bytes())
-                .unwrap();
-            child
+            spawn_with_input(
+                Command::new(env!("CARGO_BIN_EXE_otpvault"))
+                    .arg("--vault")
+                    .arg(env.vault())
+                    .args(["--pin-stdin", "--json", "code", "bank"])
+                    .env_remove("OTPVAULT_VAULT"),
+                &format!("{PIN}\n"),
+            )
         })
         .collect();
     let mut codes: Vec<String> = children

@@ -12,6 +12,7 @@
 //! current row: an HOTP counter never goes back, and no code is handed out twice.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+use zeroize::Zeroizing;
 
 use super::crypto::{self, VaultKey};
 use super::record::{self, Manifest, RowNonce, Settings, nonce_of};
@@ -95,58 +96,54 @@ impl RowKeys {
         Self { key, vault_id }
     }
 
-    pub(super) fn seal_token(&self, id: i64, token: &Token) -> Result<Vec<u8>, VaultError> {
+    /// Seals `plain` as the row `label` (and `id`) of this vault, in the current format.
+    fn seal(&self, label: &[u8], id: Option<i64>, plain: &[u8]) -> Result<Vec<u8>, VaultError> {
         crypto::seal(
             self.key.as_bytes(),
-            &aad(TOKEN_LABEL, &self.vault_id, FORMAT_VERSION, Some(id)),
-            &record::encode_token(token),
+            &aad(label, &self.vault_id, FORMAT_VERSION, id),
+            plain,
         )
+    }
+
+    /// Opens the row `label` (and `id`) sealed in `format`; `what` names it when it does not open.
+    fn open(
+        &self,
+        label: &[u8],
+        format: u32,
+        id: Option<i64>,
+        sealed: &[u8],
+        what: &'static str,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        crypto::open(
+            self.key.as_bytes(),
+            &aad(label, &self.vault_id, format, id),
+            sealed,
+        )
+        .map_err(|_| VaultError::Corrupted { what })
+    }
+
+    pub(super) fn seal_token(&self, id: i64, token: &Token) -> Result<Vec<u8>, VaultError> {
+        self.seal(TOKEN_LABEL, Some(id), &record::encode_token(token))
     }
 
     fn open_token(&self, format: u32, id: i64, sealed: &[u8]) -> Result<Token, VaultError> {
-        let plain = crypto::open(
-            self.key.as_bytes(),
-            &aad(TOKEN_LABEL, &self.vault_id, format, Some(id)),
-            sealed,
-        )
-        .map_err(|_| VaultError::Corrupted { what: "token" })?;
-        record::decode_token(&plain)
+        record::decode_token(&self.open(TOKEN_LABEL, format, Some(id), sealed, "token")?)
     }
 
     pub(super) fn seal_settings(&self, settings: &Settings) -> Result<Vec<u8>, VaultError> {
-        crypto::seal(
-            self.key.as_bytes(),
-            &aad(SETTINGS_LABEL, &self.vault_id, FORMAT_VERSION, None),
-            &settings.encode(),
-        )
+        self.seal(SETTINGS_LABEL, None, &settings.encode())
     }
 
     fn open_settings(&self, format: u32, sealed: &[u8]) -> Result<Settings, VaultError> {
-        let plain = crypto::open(
-            self.key.as_bytes(),
-            &aad(SETTINGS_LABEL, &self.vault_id, format, None),
-            sealed,
-        )
-        .map_err(|_| VaultError::Corrupted { what: "settings" })?;
-        Settings::decode(&plain)
+        Settings::decode(&self.open(SETTINGS_LABEL, format, None, sealed, "settings")?)
     }
 
     pub(super) fn seal_manifest(&self, manifest: &Manifest) -> Result<Vec<u8>, VaultError> {
-        crypto::seal(
-            self.key.as_bytes(),
-            &aad(MANIFEST_LABEL, &self.vault_id, FORMAT_VERSION, None),
-            &manifest.encode(),
-        )
+        self.seal(MANIFEST_LABEL, None, &manifest.encode())
     }
 
     fn open_manifest(&self, sealed: &[u8]) -> Result<Manifest, VaultError> {
-        let plain = crypto::open(
-            self.key.as_bytes(),
-            &aad(MANIFEST_LABEL, &self.vault_id, FORMAT_VERSION, None),
-            sealed,
-        )
-        .map_err(|_| VaultError::Corrupted { what: "manifest" })?;
-        Manifest::decode(&plain)
+        Manifest::decode(&self.open(MANIFEST_LABEL, FORMAT_VERSION, None, sealed, "manifest")?)
     }
 
     /// Reads and authenticates the manifest and the settings (which must be the ones it names).
