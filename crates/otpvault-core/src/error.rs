@@ -271,6 +271,18 @@ pub enum VaultError {
     /// The device key protector (Android Keystore, Secure Enclave) failed, as it reported.
     #[error("{0}")]
     DeviceKey(ProtectorError),
+    /// The quick-unlock (biometric) key failed, as it reported. After `KeyInvalidated` the quick
+    /// unlock slot has been removed: the PIN opens the vault, and quick unlock can be set up again.
+    /// Never counted as a wrong PIN.
+    #[error("quick unlock: {0}")]
+    QuickUnlock(ProtectorError),
+    /// No quick unlock is set up for this vault (or it was removed).
+    #[error("quick unlock is not set up")]
+    QuickUnlockNotSet,
+    /// The vault's policy asks the PIN for every code, and the user did not allow quick unlock
+    /// to stand in for it.
+    #[error("this vault asks the PIN for every code")]
+    QuickUnlockNotAllowed,
     /// The vault's keys were erased after too many wrong PINs.
     #[error("the vault was erased after too many wrong PINs")]
     Erased,

@@ -110,7 +110,7 @@ fn create_add_list_code_rename_reorder_remove_and_reopen() {
 }
 
 #[test]
-fn every_code_policy_never_leaves_the_vault_unlocked() {
+fn every_code_policy_serves_one_call_per_pin_entry() {
     let dir = tempfile::tempdir().unwrap();
     let path = vault_path(&dir);
     let clock = clock();
@@ -125,6 +125,7 @@ fn every_code_policy_never_leaves_the_vault_unlocked() {
         "94287082"
     );
     assert!(!vault.status().unlocked);
+    // An unlock serves the next call, and only that one.
     let info = vault.unlock(&pin(PIN)).unwrap();
     assert_eq!(
         info,
@@ -133,8 +134,23 @@ fn every_code_policy_never_leaves_the_vault_unlocked() {
             session_seconds: None
         }
     );
+    assert!(vault.status().unlocked);
+    assert_eq!(vault.status().session_seconds_left, Some(30));
+    assert_eq!(vault.code(None, id, 59).unwrap().value, "94287082");
     assert!(!vault.status().unlocked);
     assert_eq!(vault.codes(None, 59), Err(VaultError::Locked));
+    // ...within 30 s of the unlock, on either clock.
+    vault.unlock(&pin(PIN)).unwrap();
+    clock.advance_seconds(30);
+    assert!(!vault.status().unlocked);
+    assert_eq!(vault.codes(None, 59), Err(VaultError::Locked));
+    vault.unlock(&pin(PIN)).unwrap();
+    clock.set_wall_seconds(otpvault_core::Clock::wall_seconds(&clock) + 31);
+    assert_eq!(vault.list(None), Err(VaultError::Locked));
+    // ...and lock() ends it at once.
+    vault.unlock(&pin(PIN)).unwrap();
+    vault.lock();
+    assert_eq!(vault.list(None), Err(VaultError::Locked));
     assert_eq!(
         vault.code(Some(&pin(WRONG)), id, 59),
         Err(VaultError::WrongPin {

@@ -1,13 +1,16 @@
-//! Key slots: the ways to unwrap the vault key. Today one kind, the PIN slot: the vault key
-//! sealed under PBKDF2(PIN), optionally wrapped once more by a device key ([`KeyProtector`]).
+//! Key slots: the ways to unwrap the vault key. The PIN slot (the root): the vault key sealed under
+//! PBKDF2(PIN), optionally wrapped once more by a device key ([`KeyProtector`]). The optional
+//! quick-unlock slot: the vault key wrapped by a platform key that needs user presence
+//! (biometrics), set up with the PIN and removed by a PIN change.
 
 use std::sync::Arc;
 
 use super::crypto::{self, PinKey, SALT_LEN, VaultKey};
 use super::pin::Pin;
-use super::storage::SlotRow;
+use super::storage::{SlotKind, SlotRow};
 use super::{KeyProtector, ProtectorError};
 use crate::error::VaultError;
+use zeroize::Zeroizing;
 
 /// The slot format bound into its associated data (unchanged since the first vault format).
 const SLOT_FORMAT: u32 = 1;
@@ -75,4 +78,63 @@ pub(super) fn check_pin(
 
 pub(super) fn protector_error(err: ProtectorError) -> VaultError {
     VaultError::DeviceKey(err)
+}
+
+/// Quick-unlock flag: the slot may stand in for the PIN under the `EveryCode` policy.
+pub(super) const QUICK_ALLOWS_EVERY_CODE: u32 = 1;
+/// The quick-unlock payload's version byte.
+const QUICK_PAYLOAD_V1: u8 = 1;
+
+/// A quick-unlock slot holding `key`: `version ‖ flags (u32 BE) ‖ vault key`, wrapped by the
+/// platform key. The flags are also stored in the row (to refuse before any prompt), but only
+/// the wrapped copy is trusted. The protector sees the vault key: it is the platform key's job
+/// to encrypt it (in hardware, behind the user's presence).
+pub(super) fn new_quick_slot(
+    key: &VaultKey,
+    allow_every_code: bool,
+    protector: &dyn KeyProtector,
+) -> Result<SlotRow, VaultError> {
+    let flags = if allow_every_code {
+        QUICK_ALLOWS_EVERY_CODE
+    } else {
+        0
+    };
+    let mut payload = Zeroizing::new(Vec::with_capacity(5 + 32));
+    payload.push(QUICK_PAYLOAD_V1);
+    payload.extend_from_slice(&flags.to_be_bytes());
+    payload.extend_from_slice(key.as_bytes());
+    let wrapped = protector
+        .wrap(payload.to_vec())
+        .map_err(VaultError::QuickUnlock)?;
+    Ok(SlotRow {
+        id: SlotKind::QuickUnlock.row_id(),
+        salt: Vec::new(),
+        iterations: flags,
+        device_bound: false,
+        wrapped_key: wrapped,
+    })
+}
+
+/// Unwraps a quick-unlock slot: the vault key and the flags the platform key vouches for.
+pub(super) fn open_quick_slot(
+    slot: &SlotRow,
+    protector: &dyn KeyProtector,
+) -> Result<(VaultKey, u32), VaultError> {
+    let payload = Zeroizing::new(
+        protector
+            .unwrap(slot.wrapped_key.clone())
+            .map_err(VaultError::QuickUnlock)?,
+    );
+    let garbled = || {
+        VaultError::QuickUnlock(ProtectorError::Failed {
+            reason: "the quick unlock key returned data that is not a vault key".into(),
+        })
+    };
+    match payload.as_slice() {
+        [QUICK_PAYLOAD_V1, f0, f1, f2, f3, key @ ..] if key.len() == 32 => {
+            let flags = u32::from_be_bytes([*f0, *f1, *f2, *f3]);
+            Ok((VaultKey::from_slice(key).map_err(|_| garbled())?, flags))
+        }
+        _ => Err(garbled()),
+    }
 }

@@ -47,10 +47,13 @@ pub mod throttle;
 
 pub use crate::error::ProtectorError;
 use crypto::{KDF_TARGET_MILLIS, MIN_PBKDF2_ITERATIONS, VaultKey};
-use keyslot::{new_pin_slot, protector_error};
+use keyslot::{
+    QUICK_ALLOWS_EVERY_CODE, new_pin_slot, new_quick_slot, open_quick_slot, protector_error,
+};
 use pin::Pin;
 pub use record::{Settings, UnlockPolicy};
 use session::{Load, RowKeys, Session};
+use storage::SlotKind;
 use storage::SlotRow;
 
 /// Consecutive wrong PINs after which the keys are erased, when that option is on.
@@ -212,6 +215,11 @@ pub struct VaultStatus {
     pub erased: bool,
     /// Tokens whose rows failed authentication (while unlocked).
     pub damaged_tokens: Vec<i64>,
+    /// Quick unlock (biometrics) is set up.
+    pub quick_unlock: bool,
+    /// Quick unlock may stand in for the PIN under `EveryCode` (as the slot's row says; the
+    /// wrapped copy is checked at each quick unlock).
+    pub quick_unlock_every_code: bool,
 }
 
 struct Inner {
@@ -337,6 +345,7 @@ impl Vault {
                 unlocked_at_wall: now.1,
                 tokens: Vec::new(),
                 damaged: Vec::new(),
+                single_call: false,
             });
         }
         Ok(vault)
@@ -519,7 +528,15 @@ impl Vault {
             inner.session = None;
         }
         let result = match (inner.session.as_mut(), unlocked) {
-            (Some(session), _) => f(&mut inner.conn, session),
+            (Some(session), _) => {
+                let single_call = session.single_call;
+                let result = f(&mut inner.conn, session);
+                if single_call {
+                    // An unlock under `EveryCode` serves exactly one call.
+                    inner.session = None;
+                }
+                result
+            }
             (None, Some(Unlocked { keys, slot })) => {
                 let mut transient = Session::load(&inner.conn, keys, slot.salt, load, now)?;
                 f(&mut inner.conn, &mut transient)
@@ -533,22 +550,23 @@ impl Vault {
         result
     }
 
-    /// Checks the PIN and, under a 5/10-minute policy, opens a session until that many minutes
-    /// after now. Under `EveryCode` the PIN is only checked: nothing stays unlocked.
+    /// Checks the PIN and opens a session: under a 5/10-minute policy until that many minutes
+    /// after now; under `EveryCode` for the next one call only, made within
+    /// [`session::SINGLE_CALL_MILLIS`] (so an app can run the KDF here, off its UI thread, and
+    /// then make the call that shows the code without passing the PIN again).
     pub fn unlock(&self, pin: &Pin) -> Result<UnlockInfo, VaultError> {
         let Unlocked { keys, slot } = self.verify_pin(pin)?;
+        self.open_session(keys, slot.salt)
+    }
+
+    /// Loads every token under `keys` and keeps them as the session.
+    fn open_session(&self, keys: RowKeys, slot_salt: Vec<u8>) -> Result<UnlockInfo, VaultError> {
         let now = self.now();
         let mut inner = self.lock_inner();
-        // Under EveryCode nothing is kept, so only the settings are decrypted.
-        let mut session = Session::load(&inner.conn, keys, slot.salt, Load::Nothing, now)?;
+        let mut session = Session::load(&inner.conn, keys, slot_salt, Load::All, now)?;
         let policy = session.settings.policy;
-        inner.session = match policy.session_millis() {
-            Some(_) => {
-                session.load_all(&inner.conn)?;
-                Some(session)
-            }
-            None => None,
-        };
+        session.single_call = policy.session_millis().is_none();
+        inner.session = Some(session);
         Ok(UnlockInfo {
             policy,
             session_seconds: policy.session_millis().map(|ms| ms / 1000),
@@ -573,6 +591,9 @@ impl Vault {
         let slot = storage::read_pin_slot(&inner.conn, &inner.vault_id)
             .ok()
             .flatten();
+        let quick = storage::read_slot(&inner.conn, &inner.vault_id, SlotKind::QuickUnlock)
+            .ok()
+            .flatten();
         let failures = throttle.map_or(0, |t| t.failures);
         let locked_out_millis = throttle.map_or(0, |t| {
             throttle::delay_state(t.failures, t.anchor_ms, now.0).0
@@ -592,6 +613,9 @@ impl Vault {
             wipe_after_failures: header.is_some_and(|h| h.wipe_after_failures),
             erased: slot.is_none(),
             damaged_tokens: session.map(|s| s.damaged.clone()).unwrap_or_default(),
+            quick_unlock: quick.is_some(),
+            quick_unlock_every_code: quick
+                .is_some_and(|q| q.iterations & QUICK_ALLOWS_EVERY_CODE != 0),
         }
     }
 
@@ -795,7 +819,9 @@ impl Vault {
         let mut guard = self.lock_inner();
         let inner = &mut *guard;
         session::rekey(&mut inner.conn, &old_keys, &new_keys, |tx| {
-            storage::write_pin_slot(tx, &vault_id, &slot)
+            storage::write_pin_slot(tx, &vault_id, &slot)?;
+            // The quick-unlock slot wraps the old key: it goes (set it up again with the new PIN).
+            storage::delete_slot(tx, SlotKind::QuickUnlock)
         })?;
         if let Some(session) = inner.session.as_mut() {
             session.keys = new_keys;
@@ -815,6 +841,79 @@ impl Vault {
         self.with_session(Some(pin), Load::All, |_, s| {
             Ok(s.tokens.iter().map(|t| uri::build(&t.token)).collect())
         })
+    }
+
+    /// Sets up quick unlock (biometrics): the vault key is wrapped by `protector`, a platform key
+    /// that needs the user's presence. The PIN stays the root: setting this up needs it (checked
+    /// and counted like any PIN entry), a PIN change removes the slot, and the erase option still
+    /// erases it. `allow_every_code` lets a quick unlock stand in for the PIN under `EveryCode`.
+    /// Replaces an earlier quick-unlock slot.
+    pub fn enable_quick_unlock(
+        &self,
+        pin: &Pin,
+        protector: &dyn KeyProtector,
+        allow_every_code: bool,
+    ) -> Result<(), VaultError> {
+        let Unlocked {
+            keys,
+            slot: pin_slot,
+        } = self.verify_pin(pin)?;
+        let slot = new_quick_slot(keys.key(), allow_every_code, protector)?;
+        let mut inner = self.lock_inner();
+        let vault_id = inner.vault_id;
+        let tx = inner
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // A PIN change committed since the check made `keys` old: wrapping them would be useless.
+        let current = storage::read_pin_slot(&tx, &vault_id)?.ok_or(VaultError::Erased)?;
+        if current.salt != pin_slot.salt {
+            return Err(VaultError::Locked);
+        }
+        storage::write_slot(&tx, &vault_id, SlotKind::QuickUnlock, &slot)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes the quick-unlock slot (no PIN needed: it only takes a way in away).
+    pub fn disable_quick_unlock(&self) -> Result<(), VaultError> {
+        let mut inner = self.lock_inner();
+        let tx = inner
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        storage::delete_slot(&tx, SlotKind::QuickUnlock)?;
+        tx.commit()?;
+        storage::checkpoint(&inner.conn)
+    }
+
+    /// Unlocks with the quick-unlock slot: `protector` asks for the user's presence and unwraps
+    /// the vault key. Opens the same session as [`Vault::unlock`]. Failures are the protector's
+    /// ([`VaultError::QuickUnlock`]) and never count as wrong PINs; `KeyInvalidated` (new
+    /// biometrics enrolled, key deleted) removes the slot, so the app falls back to the PIN. Under
+    /// `EveryCode`, refused with [`VaultError::QuickUnlockNotAllowed`] unless the user allowed it.
+    pub fn quick_unlock(&self, protector: &dyn KeyProtector) -> Result<UnlockInfo, VaultError> {
+        let (slot, pin_slot) = {
+            let inner = self.lock_inner();
+            let pin_slot =
+                storage::read_pin_slot(&inner.conn, &inner.vault_id)?.ok_or(VaultError::Erased)?;
+            let slot = storage::read_slot(&inner.conn, &inner.vault_id, SlotKind::QuickUnlock)?
+                .ok_or(VaultError::QuickUnlockNotSet)?;
+            (slot, pin_slot)
+        };
+        let (key, flags) = match open_quick_slot(&slot, protector) {
+            Ok(opened) => opened,
+            Err(VaultError::QuickUnlock(ProtectorError::KeyInvalidated)) => {
+                self.disable_quick_unlock()?;
+                return Err(VaultError::QuickUnlock(ProtectorError::KeyInvalidated));
+            }
+            Err(err) => return Err(err),
+        };
+        let vault_id = self.lock_inner().vault_id;
+        let info = self.open_session(RowKeys::new(key, vault_id), pin_slot.salt)?;
+        if info.policy == UnlockPolicy::EveryCode && flags & QUICK_ALLOWS_EVERY_CODE == 0 {
+            self.lock();
+            return Err(VaultError::QuickUnlockNotAllowed);
+        }
+        Ok(info)
     }
 
     /// A number that changes whenever *another* connection (another `Vault` object or process)

@@ -92,6 +92,11 @@ const SETTINGS_LABEL: &[u8] = b"otpvault.settings.v1";
 const MANIFEST_LABEL: &[u8] = b"otpvault.manifest.v1";
 
 impl RowKeys {
+    /// The vault key itself (to wrap it in another key slot).
+    pub(super) fn key(&self) -> &VaultKey {
+        &self.key
+    }
+
     pub(super) fn new(key: VaultKey, vault_id: [u8; 16]) -> Self {
         Self { key, vault_id }
     }
@@ -230,7 +235,12 @@ pub(super) struct Session {
     #[allow(clippy::vec_box)]
     pub(super) tokens: Vec<Box<Loaded>>,
     pub(super) damaged: Vec<i64>,
+    /// Opened under `EveryCode`: serves one call, within [`SINGLE_CALL_MILLIS`].
+    pub(super) single_call: bool,
 }
+
+/// How long an unlock under `EveryCode` waits for the one call it serves.
+pub const SINGLE_CALL_MILLIS: u64 = 30_000;
 
 impl Session {
     /// Decrypts the settings and the tokens `load` names, in one read transaction.
@@ -251,16 +261,10 @@ impl Session {
             unlocked_at_wall: now.1,
             tokens: Vec::new(),
             damaged: Vec::new(),
+            single_call: false,
         };
         session.load_tokens(&tx, &manifest, load)?;
         Ok(session)
-    }
-
-    /// Decrypts every token (after a [`Load::Nothing`] load).
-    pub(super) fn load_all(&mut self, conn: &Connection) -> Result<(), VaultError> {
-        let tx = conn.unchecked_transaction()?;
-        let (manifest, _) = self.keys.read_state(&tx)?;
-        self.load_tokens(&tx, &manifest, Load::All)
     }
 
     /// Decrypts the token rows `load` names. A row that fails authentication, is not the version
@@ -370,7 +374,11 @@ impl Session {
     /// the monotonic clock and the wall clock say. A monotonic clock behind the unlock ends it;
     /// a wall clock moved back is ignored (it never extends a session). `None` under `EveryCode`.
     pub(super) fn millis_left(&self, now: (u64, u64)) -> Option<u64> {
-        let length = self.settings.policy.session_millis()?;
+        let length = if self.single_call {
+            SINGLE_CALL_MILLIS
+        } else {
+            self.settings.policy.session_millis()?
+        };
         let (now_ms, now_wall) = now;
         if now_ms < self.unlocked_at_ms {
             return Some(0);

@@ -11,11 +11,14 @@
 //!   row, so an old copy of one row written back is detected) and `delay_anchor_ms` (since v3:
 //!   when the current wrong-PIN delay began, in milliseconds of the boot-time clock, so every
 //!   process on the device sees the same delay).
-//! - `key_slots`: one row per way to unwrap the vault key. Today one `pin` slot: the PBKDF2 salt
+//! - `key_slots`: one row per way to unwrap the vault key. The `pin` slot (id 1): the PBKDF2 salt
 //!   and iteration count, `device_bound` (the PIN-wrapped key is wrapped again by the device key),
 //!   the wrapped key, and a `checksum` (SHA-256 of all of the above and the vault id) that tells a
 //!   damaged slot from a wrong PIN *before* the KDF runs. The checksum is not a secret and guards
 //!   against accidents, not attackers: an attacker who rewrites a slot only locks the owner out.
+//!   The optional `quick` slot (id 2, `kdf = 'platform'`): the vault key wrapped by a platform
+//!   key that needs user presence (biometric unlock); `iterations` holds its flags (bit 0: it may
+//!   satisfy the `EveryCode` policy), repeated inside the wrapped payload, which is what counts.
 //! - `tokens`: `id`, `position` (display order) and `sealed` (everything about the account).
 //!
 //! Schema changes are numbered migrations in [`MIGRATIONS`]; `PRAGMA user_version` is the number
@@ -125,8 +128,32 @@ pub struct TokenRow {
     pub sealed: Vec<u8>,
 }
 
-const SLOT_KIND_PIN: &str = "pin";
-const KDF_PBKDF2_SHA256: &str = "pbkdf2-sha256";
+/// The kinds of `key_slots` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotKind {
+    /// The vault key sealed under PBKDF2-SHA256(PIN) (`kind = 'pin'`, id 1).
+    Pin,
+    /// The vault key wrapped by a platform key that needs user presence (`kind = 'quick'`,
+    /// id 2, `kdf = 'platform'`, no salt, `iterations` holding the flags).
+    QuickUnlock,
+}
+
+impl SlotKind {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            SlotKind::Pin => ("pin", "pbkdf2-sha256"),
+            SlotKind::QuickUnlock => ("quick", "platform"),
+        }
+    }
+
+    /// The row id of this kind's slot.
+    pub fn row_id(self) -> i64 {
+        match self {
+            SlotKind::Pin => 1,
+            SlotKind::QuickUnlock => 2,
+        }
+    }
+}
 
 fn configure(conn: &Connection) -> Result<(), VaultError> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -443,13 +470,14 @@ pub fn set_wipe_after_failures(conn: &Connection, on: bool) -> Result<(), VaultE
     Ok(())
 }
 
-fn slot_checksum(vault_id: &[u8; 16], slot: &SlotRow) -> [u8; 16] {
+fn slot_checksum(vault_id: &[u8; 16], kind: SlotKind, slot: &SlotRow) -> [u8; 16] {
+    let (kind, kdf) = kind.names();
     let mut hash = Sha256::new();
     hash.update(b"otpvault.slot-checksum.v1");
     hash.update(vault_id);
     hash.update(slot.id.to_be_bytes());
-    hash.update(SLOT_KIND_PIN.as_bytes());
-    hash.update(KDF_PBKDF2_SHA256.as_bytes());
+    hash.update(kind.as_bytes());
+    hash.update(kdf.as_bytes());
     hash.update((slot.salt.len() as u32).to_be_bytes());
     hash.update(&slot.salt);
     hash.update(slot.iterations.to_be_bytes());
@@ -466,11 +494,21 @@ pub fn read_pin_slot(
     conn: &Connection,
     vault_id: &[u8; 16],
 ) -> Result<Option<SlotRow>, VaultError> {
+    read_slot(conn, vault_id, SlotKind::Pin)
+}
+
+/// Reads the slot of `kind` and checks its checksum; `Ok(None)` when there is none.
+pub fn read_slot(
+    conn: &Connection,
+    vault_id: &[u8; 16],
+    kind: SlotKind,
+) -> Result<Option<SlotRow>, VaultError> {
+    let (kind_name, kdf_name) = kind.names();
     let row = conn
         .query_row(
             "SELECT id, kdf, salt, iterations, device_bound, wrapped_key, checksum
              FROM key_slots WHERE kind = ?1 ORDER BY id LIMIT 1",
-            [SLOT_KIND_PIN],
+            [kind_name],
             |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
@@ -488,7 +526,7 @@ pub fn read_pin_slot(
         return Ok(None);
     };
     let corrupted = VaultError::Corrupted { what: "key slot" };
-    if kdf != KDF_PBKDF2_SHA256 || !(0..=1).contains(&device_bound) {
+    if kdf != kdf_name || !(0..=1).contains(&device_bound) {
         return Err(corrupted);
     }
     let slot = SlotRow {
@@ -498,7 +536,7 @@ pub fn read_pin_slot(
         device_bound: device_bound == 1,
         wrapped_key,
     };
-    if checksum != slot_checksum(vault_id, &slot) {
+    if checksum != slot_checksum(vault_id, kind, &slot) {
         return Err(corrupted);
     }
     Ok(Some(slot))
@@ -510,15 +548,32 @@ pub fn write_pin_slot(
     vault_id: &[u8; 16],
     slot: &SlotRow,
 ) -> Result<(), VaultError> {
-    let checksum = slot_checksum(vault_id, slot);
+    write_slot(tx, vault_id, SlotKind::Pin, slot)
+}
+
+/// Deletes the slot of `kind` (if any).
+pub fn delete_slot(tx: &Transaction<'_>, kind: SlotKind) -> Result<(), VaultError> {
+    tx.execute("DELETE FROM key_slots WHERE kind = ?1", [kind.names().0])?;
+    Ok(())
+}
+
+/// Inserts or replaces the slot of `kind` (with its checksum).
+pub fn write_slot(
+    tx: &Transaction<'_>,
+    vault_id: &[u8; 16],
+    kind: SlotKind,
+    slot: &SlotRow,
+) -> Result<(), VaultError> {
+    let checksum = slot_checksum(vault_id, kind, slot);
+    let (kind_name, kdf_name) = kind.names();
     tx.execute(
         "INSERT OR REPLACE INTO key_slots
             (id, kind, kdf, salt, iterations, device_bound, wrapped_key, checksum)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             slot.id,
-            SLOT_KIND_PIN,
-            KDF_PBKDF2_SHA256,
+            kind_name,
+            kdf_name,
             slot.salt,
             slot.iterations,
             slot.device_bound,
