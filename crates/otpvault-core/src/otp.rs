@@ -150,6 +150,20 @@ impl CodeValue {
         // Only ASCII digits or Steam letters are ever written, so this never yields "".
         std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
+
+    /// A code typed back or received as text: 1 to 10 ASCII letters or digits (`None` otherwise).
+    pub fn parse(text: &str) -> Option<Self> {
+        let len = text.len();
+        if !(1..=10).contains(&len) || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let mut bytes = [0u8; 10];
+        bytes[..len].copy_from_slice(text.as_bytes());
+        Some(Self {
+            bytes,
+            len: len as u8,
+        })
+    }
 }
 
 impl std::fmt::Debug for CodeValue {
@@ -255,6 +269,14 @@ impl Generator {
     /// `period` must be in [`PERIOD_RANGE`]; 0 is treated as 1 so that this never divides by zero.
     pub fn totp(&self, unix: u64, period: u32) -> TotpCode {
         self.totp_cached(unix, period, &mut None)
+    }
+
+    /// [`Generator::totp`] with the period checked against [`PERIOD_RANGE`] first.
+    pub fn totp_checked(&self, unix: u64, period: u32) -> Result<TotpCode, UriError> {
+        if !PERIOD_RANGE.contains(&period) {
+            return Err(UriError::InvalidPeriod);
+        }
+        Ok(self.totp(unix, period))
     }
 
     /// [`Generator::totp`] with a per-token cache of the last step's codes: called every second,

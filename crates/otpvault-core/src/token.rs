@@ -221,6 +221,16 @@ impl Token {
             .map(|period| self.generator().totp(unix, period))
     }
 
+    /// The code a user would type now: TOTP and Steam at `unix`, HOTP at the stored counter.
+    pub fn code_at(&self, unix: u64) -> String {
+        let period = match self.kind {
+            OtpKind::Hotp { counter } => return self.generator().at_counter(counter),
+            OtpKind::Totp { period } => period,
+            OtpKind::Steam => STEAM_PERIOD,
+        };
+        self.generator().totp(unix, period).value.as_str().to_owned()
+    }
+
     /// The HOTP code for the stored counter (`None` for time-based tokens).
     pub fn hotp_current(&self) -> Option<String> {
         match self.kind {

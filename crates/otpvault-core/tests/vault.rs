@@ -55,19 +55,31 @@ fn create_add_list_code_rename_reorder_remove_and_reopen() {
     let steam = vault
         .add_uri(None, "steam://ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         .unwrap();
-    let codes = vault.codes(None, T0).unwrap();
+    let groups = vault.codes(None, T0).unwrap();
+    // Grouped by period, in display order within each group and by first token across groups.
     assert_eq!(
-        codes.iter().map(|c| c.id).collect::<Vec<_>>(),
-        [acme.id, typed.id, steam.id]
+        groups
+            .iter()
+            .map(|g| (g.period, g.ids.clone()))
+            .collect::<Vec<_>>(),
+        [(30, vec![acme.id, steam.id]), (60, vec![typed.id])]
     );
-    assert_eq!(codes[2].code.value.as_str().len(), 5);
+    assert_eq!(groups[0].values[1].as_str().len(), 5);
     let entries = vault.entries(None, T0).unwrap();
     assert_eq!(
         entries.iter().map(|e| e.info.id).collect::<Vec<_>>(),
         [acme.id, typed.id, steam.id]
     );
-    for (entry, code) in entries.iter().zip(&codes) {
-        assert_eq!(entry.code.as_ref(), Some(&code.code));
+    for group in &groups {
+        for (id, value) in group.pairs() {
+            let entry = entries.iter().find(|e| e.info.id == id).unwrap();
+            let code = entry.code.as_ref().unwrap();
+            assert_eq!(code.value, value);
+            assert_eq!(
+                (code.period, code.step, code.step_start, code.seconds_left),
+                (group.period, group.step, group.step_start, group.seconds_left)
+            );
+        }
     }
 
     vault
@@ -596,14 +608,14 @@ fn time_offset_is_stored_and_applied_to_every_totp() {
     vault.set_time_offset(None, 1_111_111_109 - 59).unwrap();
     // Device time 59 + offset = 1111111109: RFC 6238 "07081804".
     assert_eq!(vault.code(None, id, 59).unwrap().value, "07081804");
-    assert_eq!(vault.codes(None, 59).unwrap()[0].code.value, "07081804");
+    assert_eq!(vault.codes(None, 59).unwrap()[0].values[0], "07081804");
     drop(vault);
     let vault = reopen(&path, &clock);
     assert_eq!(vault.time_offset(Some(&pin(PIN))).unwrap(), 1_111_111_050);
     vault.unlock(&pin(PIN)).unwrap();
     assert_eq!(vault.code(None, id, 59).unwrap().value, "07081804");
     clock.set_wall_seconds(59);
-    assert_eq!(vault.codes_now(None).unwrap()[0].code.value, "07081804");
+    assert_eq!(vault.codes_now(None).unwrap()[0].values[0], "07081804");
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -754,7 +766,7 @@ fn one_vault_many_threads() {
                         .unwrap();
                     assert_eq!(vault.code(None, base, 59).unwrap().value, "94287082");
                     let codes = vault.codes(None, T0).unwrap();
-                    assert!(codes.iter().any(|c| c.id == info.id));
+                    assert!(codes.iter().any(|g| g.ids.contains(&info.id)));
                     vault
                         .rename(None, info.id, "thread", &format!("t{n}"))
                         .unwrap();

@@ -6,9 +6,7 @@
 //! enums, not strings. No variant carries a secret, a PIN, a URI or an account name: only kinds,
 //! positions, counts and the core's own fixed sentences.
 
-use otpvault_core::{
-    ProtectorError, SecretError, StorageKind as CoreStorageKind, UriError, VaultError,
-};
+use otpvault_core::{ProtectorError, SecretError, StorageKind, UriError, VaultError};
 
 /// Why an otpauth:// URI or a set of typed token fields was refused (the `kind` names of
 /// `tests/vectors/README.md`, as an enum).
@@ -62,7 +60,7 @@ pub enum SecretErrorKind {
 }
 
 /// What kind of storage failure happened (nothing was written).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum StorageKind {
     /// The disk is full.
     Full,
@@ -117,7 +115,7 @@ pub enum OtpError {
         /// Seconds until the next attempt.
         seconds_left: u64,
     },
-    /// The vault is locked: unlock it, or pass the PIN to the call.
+    /// The vault is locked: unlock it first (under `EveryCode`, before every call).
     #[error("the vault is locked")]
     VaultLocked,
     /// No token with that id.
@@ -190,9 +188,40 @@ pub enum OtpError {
         /// What the platform reported.
         reason: String,
     },
+    /// The user dismissed the quick-unlock (biometric) prompt; nothing was counted.
+    #[error("the user cancelled quick unlock")]
+    QuickUnlockCancelled,
+    /// The quick-unlock key is gone (new biometrics enrolled): the slot was removed; use the PIN
+    /// and set quick unlock up again.
+    #[error("the quick unlock key was invalidated")]
+    QuickUnlockInvalidated,
+    /// The quick-unlock key cannot be used now (e.g. too many biometric failures).
+    #[error("quick unlock is unavailable: {reason}")]
+    QuickUnlockUnavailable {
+        /// What the platform reported.
+        reason: String,
+    },
+    /// Any other failure of the quick-unlock key.
+    #[error("quick unlock failed: {reason}")]
+    QuickUnlockFailed {
+        /// What the platform reported.
+        reason: String,
+    },
+    /// Quick unlock is not set up for this vault.
+    #[error("quick unlock is not set up")]
+    QuickUnlockNotSet,
+    /// The vault asks the PIN for every code and the user did not let quick unlock stand in.
+    #[error("this vault asks the PIN for every code")]
+    QuickUnlockNotAllowed,
     /// The vault's keys were erased after too many wrong PINs.
     #[error("the vault was erased after too many wrong PINs")]
     Erased,
+    /// A bug in otpvault (a background operation failed); nothing was changed by it.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
+    },
     /// The system random generator failed.
     #[error("the system random generator failed")]
     Rng,
@@ -256,19 +285,6 @@ impl From<SecretError> for OtpError {
     }
 }
 
-impl From<CoreStorageKind> for StorageKind {
-    fn from(kind: CoreStorageKind) -> Self {
-        match kind {
-            CoreStorageKind::Full => StorageKind::Full,
-            CoreStorageKind::Io => StorageKind::Io,
-            CoreStorageKind::ReadOnly => StorageKind::ReadOnly,
-            CoreStorageKind::Busy => StorageKind::Busy,
-            CoreStorageKind::CannotOpen => StorageKind::CannotOpen,
-            CoreStorageKind::Other => StorageKind::Other,
-        }
-    }
-}
-
 impl From<VaultError> for OtpError {
     fn from(err: VaultError) -> Self {
         match err {
@@ -287,7 +303,7 @@ impl From<VaultError> for OtpError {
             VaultError::CounterExhausted => OtpError::CounterExhausted,
             VaultError::InvalidToken(uri) => uri.into(),
             VaultError::InvalidSecret(secret) => secret.into(),
-            VaultError::Storage { kind } => OtpError::Storage { kind: kind.into() },
+            VaultError::Storage { kind } => OtpError::Storage { kind },
             VaultError::Corrupted { what } => OtpError::Corrupted {
                 reason: what.to_owned(),
             },
@@ -311,6 +327,16 @@ impl From<VaultError> for OtpError {
                 ProtectorError::Unavailable { reason } => OtpError::DeviceKeyUnavailable { reason },
                 ProtectorError::Failed { reason } => OtpError::DeviceKeyFailed { reason },
             },
+            VaultError::QuickUnlock(report) => match report {
+                ProtectorError::Cancelled => OtpError::QuickUnlockCancelled,
+                ProtectorError::KeyInvalidated => OtpError::QuickUnlockInvalidated,
+                ProtectorError::Unavailable { reason } => {
+                    OtpError::QuickUnlockUnavailable { reason }
+                }
+                ProtectorError::Failed { reason } => OtpError::QuickUnlockFailed { reason },
+            },
+            VaultError::QuickUnlockNotSet => OtpError::QuickUnlockNotSet,
+            VaultError::QuickUnlockNotAllowed => OtpError::QuickUnlockNotAllowed,
             VaultError::Erased => OtpError::Erased,
             VaultError::Rng => OtpError::Rng,
             VaultError::Import(err) => OtpError::ImportUnreadable {

@@ -1,9 +1,23 @@
-//! Records and enums that mirror the core's public types, with `From` conversions.
+//! The records and enums of the API. Wherever the core's type can cross the FFI as it is, it is
+//! declared here as a uniffi **remote** type: the mirror below only tells uniffi the shape of the
+//! core's own type (same names, same fields), so the core stays free of uniffi and no field is
+//! copied by hand. The few records of the facade's own are at the end.
 
-use otpvault_core as core;
+use otpvault_core::{
+    Algorithm, CodeValue, Entry, HotpCode, OtpKind, PeriodCodes, TokenInfo, TokenParams, TotpCode,
+    UnlockInfo, UnlockPolicy, VaultStatus,
+};
+
+// A code crosses as its text.
+uniffi::custom_type!(CodeValue, String, {
+    remote,
+    lower: |code| code.as_str().to_owned(),
+    try_lift: |text| CodeValue::parse(&text)
+        .ok_or_else(|| uniffi::deps::anyhow::anyhow!("not a one-time code")),
+});
 
 /// The HMAC hash function of a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Algorithm {
     /// HMAC-SHA-1 (the default of nearly every service).
     Sha1,
@@ -13,35 +27,15 @@ pub enum Algorithm {
     Sha512,
 }
 
-impl From<Algorithm> for core::Algorithm {
-    fn from(a: Algorithm) -> Self {
-        match a {
-            Algorithm::Sha1 => core::Algorithm::Sha1,
-            Algorithm::Sha256 => core::Algorithm::Sha256,
-            Algorithm::Sha512 => core::Algorithm::Sha512,
-        }
-    }
-}
-
-impl From<core::Algorithm> for Algorithm {
-    fn from(a: core::Algorithm) -> Self {
-        match a {
-            core::Algorithm::Sha1 => Algorithm::Sha1,
-            core::Algorithm::Sha256 => Algorithm::Sha256,
-            core::Algorithm::Sha512 => Algorithm::Sha512,
-        }
-    }
-}
-
 /// What moves a token's code forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum TokenKind {
-    /// Time-based, with the period in seconds.
+#[uniffi::remote(Enum)]
+pub enum OtpKind {
+    /// Time-based (RFC 6238), with the period in seconds (1..=86,400).
     Totp {
         /// Seconds per code.
         period: u32,
     },
-    /// Counter-based; `counter` is the next value to use.
+    /// Counter-based (RFC 4226); `counter` is the next value to use.
     Hotp {
         /// The next counter value.
         counter: u64,
@@ -50,70 +44,29 @@ pub enum TokenKind {
     Steam,
 }
 
-impl From<TokenKind> for core::OtpKind {
-    fn from(k: TokenKind) -> Self {
-        match k {
-            TokenKind::Totp { period } => core::OtpKind::Totp { period },
-            TokenKind::Hotp { counter } => core::OtpKind::Hotp { counter },
-            TokenKind::Steam => core::OtpKind::Steam,
-        }
-    }
-}
-
-impl From<core::OtpKind> for TokenKind {
-    fn from(k: core::OtpKind) -> Self {
-        match k {
-            core::OtpKind::Totp { period } => TokenKind::Totp { period },
-            core::OtpKind::Hotp { counter } => TokenKind::Hotp { counter },
-            core::OtpKind::Steam => TokenKind::Steam,
-        }
-    }
-}
-
 /// The fields of a token other than its secret (what an enrolment page shows).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct TokenSpec {
+#[uniffi::remote(Record)]
+pub struct TokenParams {
     /// Service name (may be empty).
+    #[uniffi(default = "")]
     pub issuer: String,
     /// Account name (may be empty).
+    #[uniffi(default = "")]
     pub account: String,
     /// HMAC algorithm.
     pub algorithm: Algorithm,
     /// Digits per code, 6 to 10 (Steam: 5).
+    #[uniffi(default = 6)]
     pub digits: u8,
     /// TOTP, HOTP or Steam.
-    pub kind: TokenKind,
-}
-
-impl From<TokenSpec> for core::TokenParams {
-    fn from(s: TokenSpec) -> Self {
-        core::TokenParams {
-            issuer: s.issuer,
-            account: s.account,
-            algorithm: s.algorithm.into(),
-            digits: s.digits,
-            kind: s.kind.into(),
-        }
-    }
-}
-
-impl From<core::TokenParams> for TokenSpec {
-    fn from(p: core::TokenParams) -> Self {
-        TokenSpec {
-            issuer: p.issuer,
-            account: p.account,
-            algorithm: p.algorithm.into(),
-            digits: p.digits,
-            kind: p.kind.into(),
-        }
-    }
+    pub kind: OtpKind,
 }
 
 /// A TOTP code with what a UI needs to show it.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct TotpCode {
     /// The code to type.
-    pub value: String,
+    pub value: CodeValue,
     /// The time step it belongs to.
     pub step: u64,
     /// The period in seconds.
@@ -123,69 +76,49 @@ pub struct TotpCode {
     /// Seconds until the code changes.
     pub seconds_left: u32,
     /// The next step's code.
-    pub next_value: String,
-}
-
-impl From<core::TotpCode> for TotpCode {
-    fn from(c: core::TotpCode) -> Self {
-        TotpCode {
-            value: c.value.to_string(),
-            step: c.step,
-            period: c.period,
-            step_start: c.step_start,
-            seconds_left: c.seconds_left,
-            next_value: c.next_value.to_string(),
-        }
-    }
+    pub next_value: CodeValue,
 }
 
 /// A token as listed (no secret).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct TokenInfo {
     /// Stable id in this vault.
     pub id: i64,
-    /// Everything but the secret.
-    pub spec: TokenSpec,
+    /// Service name.
+    pub issuer: String,
+    /// Account name.
+    pub account: String,
+    /// TOTP, HOTP or Steam, with the period or counter.
+    pub kind: OtpKind,
+    /// HMAC algorithm.
+    pub algorithm: Algorithm,
+    /// Characters per code.
+    pub digits: u8,
     /// The secret is shorter than 128 bits.
     pub weak_secret: bool,
 }
 
-impl From<core::TokenInfo> for TokenInfo {
-    fn from(t: core::TokenInfo) -> Self {
-        TokenInfo {
-            id: t.id,
-            spec: TokenSpec {
-                issuer: t.issuer,
-                account: t.account,
-                algorithm: t.algorithm.into(),
-                digits: t.digits,
-                kind: t.kind.into(),
-            },
-            weak_secret: t.weak_secret,
-        }
-    }
-}
-
-/// The current code of one time-based token.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct CodeEntry {
-    /// The token's id.
-    pub id: i64,
-    /// Its code.
-    pub code: TotpCode,
-}
-
-impl From<core::CodeEntry> for CodeEntry {
-    fn from(e: core::CodeEntry) -> Self {
-        CodeEntry {
-            id: e.id,
-            code: e.code.into(),
-        }
-    }
+/// The codes of the time-based tokens that share one period: the step and the time left once,
+/// the codes per token (`values[i]` belongs to `ids[i]`). What a main screen refreshes; the
+/// names come from `list()`, the next step's codes from `codes(step_start + period)`.
+#[uniffi::remote(Record)]
+pub struct PeriodCodes {
+    /// Seconds per step.
+    pub period: u32,
+    /// The current time step.
+    pub step: u64,
+    /// Unix time (corrected) at which the step began.
+    pub step_start: u64,
+    /// Seconds until these codes change.
+    pub seconds_left: u32,
+    /// The tokens with this period, in display order.
+    pub ids: Vec<i64>,
+    /// Their codes.
+    pub values: Vec<CodeValue>,
 }
 
 /// A token with its current code (none for HOTP): one row of the main screen.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Entry {
     /// The token.
     pub info: TokenInfo,
@@ -193,17 +126,8 @@ pub struct Entry {
     pub code: Option<TotpCode>,
 }
 
-impl From<core::Entry> for Entry {
-    fn from(e: core::Entry) -> Self {
-        Entry {
-            info: e.info.into(),
-            code: e.code.map(Into::into),
-        }
-    }
-}
-
 /// An HOTP code and the counter it used.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct HotpCode {
     /// The code.
     pub value: String,
@@ -211,19 +135,10 @@ pub struct HotpCode {
     pub counter: u64,
 }
 
-impl From<core::HotpCode> for HotpCode {
-    fn from(h: core::HotpCode) -> Self {
-        HotpCode {
-            value: h.value,
-            counter: h.counter,
-        }
-    }
-}
-
 /// When the PIN is asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum UnlockPolicy {
-    /// For every code; nothing stays unlocked.
+    /// For every code: an unlock serves the next one call, within 30 s.
     EveryCode,
     /// Codes stay available until 5 minutes after the unlock.
     FiveMinutes,
@@ -231,46 +146,17 @@ pub enum UnlockPolicy {
     TenMinutes,
 }
 
-impl From<UnlockPolicy> for core::UnlockPolicy {
-    fn from(p: UnlockPolicy) -> Self {
-        match p {
-            UnlockPolicy::EveryCode => core::UnlockPolicy::EveryCode,
-            UnlockPolicy::FiveMinutes => core::UnlockPolicy::FiveMinutes,
-            UnlockPolicy::TenMinutes => core::UnlockPolicy::TenMinutes,
-        }
-    }
-}
-
-impl From<core::UnlockPolicy> for UnlockPolicy {
-    fn from(p: core::UnlockPolicy) -> Self {
-        match p {
-            core::UnlockPolicy::EveryCode => UnlockPolicy::EveryCode,
-            core::UnlockPolicy::FiveMinutes => UnlockPolicy::FiveMinutes,
-            core::UnlockPolicy::TenMinutes => UnlockPolicy::TenMinutes,
-        }
-    }
-}
-
 /// What an unlock opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct UnlockInfo {
     /// The vault's policy.
     pub policy: UnlockPolicy,
-    /// How long codes stay available without the PIN (none under `EveryCode`).
+    /// How long codes stay available (none under `EveryCode`: one call).
     pub session_seconds: Option<u64>,
 }
 
-impl From<core::UnlockInfo> for UnlockInfo {
-    fn from(u: core::UnlockInfo) -> Self {
-        UnlockInfo {
-            policy: u.policy.into(),
-            session_seconds: u.session_seconds,
-        }
-    }
-}
-
 /// The state of a vault, readable without the PIN.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct VaultStatus {
     /// A session is open.
     pub unlocked: bool,
@@ -294,31 +180,28 @@ pub struct VaultStatus {
     pub erased: bool,
     /// Tokens whose rows failed authentication.
     pub damaged_tokens: Vec<i64>,
+    /// Quick unlock (biometrics) is set up.
+    pub quick_unlock: bool,
+    /// Quick unlock may stand in for the PIN under `EveryCode`.
+    pub quick_unlock_every_code: bool,
 }
 
-impl From<core::VaultStatus> for VaultStatus {
-    fn from(s: core::VaultStatus) -> Self {
-        VaultStatus {
-            unlocked: s.unlocked,
-            session_seconds_left: s.session_seconds_left,
-            policy: s.policy.map(Into::into),
-            failed_attempts: s.failed_attempts,
-            attempts_before_delay: s.attempts_before_delay,
-            locked_out_seconds: s.locked_out_seconds,
-            device_bound: s.device_bound,
-            kdf_iterations: s.kdf_iterations,
-            wipe_after_failures: s.wipe_after_failures,
-            erased: s.erased,
-            damaged_tokens: s.damaged_tokens,
-        }
-    }
+/// How to create a vault; every field has a default (`CreateOptions()`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct CreateOptions {
+    /// PBKDF2 iterations; null calibrates to about 0.5 s on this device (never below 600,000).
+    #[uniffi(default = None)]
+    pub kdf_iterations: Option<u32>,
+    /// Erase the keys after 10 consecutive wrong PINs.
+    #[uniffi(default = false)]
+    pub wipe_after_failures: bool,
 }
 
 /// A parsed otpauth:// URI: the fields and the canonical base32 secret.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ParsedUri {
     /// Everything but the secret.
-    pub spec: TokenSpec,
+    pub params: TokenParams,
     /// The secret, canonical base32 (uppercase, unpadded).
     pub secret: String,
     /// The secret is shorter than 128 bits.

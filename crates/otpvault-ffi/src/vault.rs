@@ -1,15 +1,24 @@
-//! The vault object and the two capabilities foreign code provides: a device key and a clock.
+//! The vault object and the capabilities foreign code provides: a device key, a quick-unlock
+//! (biometric) key and a clock.
+//!
+//! Calls that run the PIN KDF (~0.5 s) or wait for a biometric prompt are `async` (Kotlin
+//! `suspend`, Swift `async`, Python coroutines) and run on a thread of their own
+//! ([`crate::background`]); everything else is synchronous, cheap, and never waits for a KDF
+//! running elsewhere. Session calls take no PIN: under `EveryCode`, `unlock` opens the vault for
+//! the next one call (within 30 s).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use otpvault_core::{self as core, Pin};
-
-use crate::error::{OtpError, ProtectorFailure};
-use crate::types::{
-    CodeEntry, Entry, HotpCode, TokenInfo, TokenSpec, TotpCode, UnlockInfo, UnlockPolicy,
-    VaultStatus,
+use otpvault_core::{
+    self as core, Entry, HotpCode, PeriodCodes, Pin, TokenInfo, TokenParams, TotpCode, UnlockInfo,
+    UnlockPolicy, VaultStatus,
 };
+use zeroize::Zeroizing;
+
+use crate::background;
+use crate::error::{OtpError, ProtectorFailure};
+use crate::types::CreateOptions;
 
 /// A key that never leaves the device (Android Keystore, iOS Secure Enclave). It wraps the
 /// PIN-sealed vault key once more, and only ever sees ciphertext.
@@ -18,6 +27,19 @@ pub trait DeviceKeyProtector: Send + Sync {
     /// Encrypts `data` with the device key.
     fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorFailure>;
     /// Decrypts what `wrap` returned.
+    fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorFailure>;
+}
+
+/// A platform key that needs the user's presence (Android: a Keystore key bound to
+/// BiometricPrompt; iOS: a Secure Enclave key with `.biometryCurrentSet`). It wraps the vault key
+/// for quick unlock. `unwrap` shows the prompt and reports `Cancelled` when the user dismisses it,
+/// `KeyInvalidated` when the key is gone (new biometrics enrolled), `Unavailable` when it cannot
+/// be used now. It is called on a background thread, never on the caller's.
+#[uniffi::export(foreign)]
+pub trait QuickUnlockProtector: Send + Sync {
+    /// Encrypts the vault key.
+    fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorFailure>;
+    /// Asks for the user's presence and decrypts what `wrap` returned.
     fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorFailure>;
 }
 
@@ -35,9 +57,21 @@ pub trait Clock: Send + Sync {
     fn monotonic_millis(&self) -> u64;
 }
 
-struct ForeignProtector(Arc<dyn DeviceKeyProtector>);
+struct ForeignDeviceKey(Arc<dyn DeviceKeyProtector>);
 
-impl core::KeyProtector for ForeignProtector {
+impl core::KeyProtector for ForeignDeviceKey {
+    fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, core::ProtectorError> {
+        self.0.wrap(data).map_err(Into::into)
+    }
+
+    fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, core::ProtectorError> {
+        self.0.unwrap(data).map_err(Into::into)
+    }
+}
+
+struct ForeignQuickKey(Arc<dyn QuickUnlockProtector>);
+
+impl core::KeyProtector for ForeignQuickKey {
     fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, core::ProtectorError> {
         self.0.wrap(data).map_err(Into::into)
     }
@@ -59,8 +93,8 @@ impl core::Clock for ForeignClock {
     }
 }
 
-fn protector(p: Option<Arc<dyn DeviceKeyProtector>>) -> Option<Arc<dyn core::KeyProtector>> {
-    p.map(|p| Arc::new(ForeignProtector(p)) as Arc<dyn core::KeyProtector>)
+fn device_key(p: Option<Arc<dyn DeviceKeyProtector>>) -> Option<Arc<dyn core::KeyProtector>> {
+    p.map(|p| Arc::new(ForeignDeviceKey(p)) as Arc<dyn core::KeyProtector>)
 }
 
 fn clock(c: Option<Arc<dyn Clock>>) -> Arc<dyn core::Clock> {
@@ -70,57 +104,112 @@ fn clock(c: Option<Arc<dyn Clock>>) -> Arc<dyn core::Clock> {
     }
 }
 
-fn pin(text: Option<String>) -> Result<Option<Pin>, OtpError> {
-    Ok(text.map(|t| Pin::new(&t)).transpose()?)
+/// A PIN from the foreign string, which is wiped once checked.
+fn pin(text: String) -> Result<Pin, OtpError> {
+    let text = Zeroizing::new(text);
+    Ok(Pin::new(&text)?)
 }
 
-/// The PIN-locked token vault. Every method that takes `pin: String?` uses the open session when
-/// it is null, or checks that PIN for this one call (as the `EveryCode` policy requires).
+/// The PIN-locked token vault.
 #[derive(uniffi::Object)]
 pub struct OtpVault {
-    inner: core::Vault,
+    inner: Arc<core::Vault>,
+}
+
+impl OtpVault {
+    /// Runs `work` on the vault off the caller's thread.
+    async fn background<T, F>(&self, work: F) -> Result<T, OtpError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&core::Vault) -> Result<T, core::VaultError> + Send + 'static,
+    {
+        let vault = Arc::clone(&self.inner);
+        background::run(move || work(&vault).map_err(Into::into)).await
+    }
 }
 
 #[uniffi::export]
 impl OtpVault {
-    /// Creates a vault at `path` with a new 5-digit PIN. `kdf_iterations` null calibrates to
-    /// about 0.5 s on this device (never below 600,000).
-    #[uniffi::constructor]
-    pub fn create(
+    /// Creates a vault at `path` with a new 5-digit PIN (runs the KDF, off the caller's thread).
+    /// The session of a 5/10-minute policy starts at once.
+    #[uniffi::constructor(default(device_key = None, clock = None, options))]
+    pub async fn create(
         path: String,
         pin: String,
         policy: UnlockPolicy,
-        kdf_iterations: Option<u32>,
-        wipe_after_failures: bool,
+        options: CreateOptions,
         device_key: Option<Arc<dyn DeviceKeyProtector>>,
         clock: Option<Arc<dyn Clock>>,
     ) -> Result<Arc<Self>, OtpError> {
-        let mut options = core::CreateOptions::new(policy.into());
-        options.kdf_iterations = kdf_iterations;
-        options.wipe_after_failures = wipe_after_failures;
-        options.protector = self::protector(device_key);
-        options.clock = self::clock(clock);
-        let inner = core::Vault::create(Path::new(&path), &pin, options)?;
-        Ok(Arc::new(OtpVault { inner }))
+        let mut core_options = core::CreateOptions::new(policy);
+        core_options.kdf_iterations = options.kdf_iterations;
+        core_options.wipe_after_failures = options.wipe_after_failures;
+        core_options.protector = self::device_key(device_key);
+        core_options.clock = self::clock(clock);
+        let pin = Zeroizing::new(pin);
+        let inner = background::run(move || {
+            Ok(core::Vault::create(Path::new(&path), &pin, core_options)?)
+        })
+        .await?;
+        Ok(Arc::new(OtpVault {
+            inner: Arc::new(inner),
+        }))
     }
 
-    /// Opens an existing vault, locked.
-    #[uniffi::constructor]
+    /// Opens an existing vault, locked (no KDF runs).
+    #[uniffi::constructor(default(device_key = None, clock = None))]
     pub fn open(
         path: String,
         device_key: Option<Arc<dyn DeviceKeyProtector>>,
         clock: Option<Arc<dyn Clock>>,
     ) -> Result<Arc<Self>, OtpError> {
         let mut options = core::OpenOptions::default();
-        options.protector = self::protector(device_key);
+        options.protector = self::device_key(device_key);
         options.clock = self::clock(clock);
         let inner = core::Vault::open(Path::new(&path), options)?;
-        Ok(Arc::new(OtpVault { inner }))
+        Ok(Arc::new(OtpVault {
+            inner: Arc::new(inner),
+        }))
     }
 
-    /// Checks the PIN; under a 5/10-minute policy, codes stay available until then.
-    pub fn unlock(&self, pin: String) -> Result<UnlockInfo, OtpError> {
-        Ok(self.inner.unlock(&Pin::new(&pin)?)?.into())
+    /// Checks the PIN (off the caller's thread) and opens a session: 5 or 10 minutes, or under
+    /// `EveryCode` the next one call within 30 s.
+    pub async fn unlock(&self, pin: String) -> Result<UnlockInfo, OtpError> {
+        let pin = self::pin(pin)?;
+        self.background(move |v| v.unlock(&pin)).await
+    }
+
+    /// Unlocks with the quick-unlock key (the prompt runs off the caller's thread). Failures are
+    /// `QuickUnlock…` errors and never count as wrong PINs; after `QuickUnlockInvalidated` the
+    /// slot is gone and the PIN must be used.
+    pub async fn quick_unlock(
+        &self,
+        protector: Arc<dyn QuickUnlockProtector>,
+    ) -> Result<UnlockInfo, OtpError> {
+        self.background(move |v| v.quick_unlock(&ForeignQuickKey(protector)))
+            .await
+    }
+
+    /// Sets up quick unlock: checks the PIN (counted like any entry) and wraps the vault key with
+    /// `protector`. `allow_every_code` lets a quick unlock stand in for the PIN under `EveryCode`.
+    /// A PIN change removes it.
+    #[uniffi::method(default(allow_every_code = false))]
+    pub async fn enable_quick_unlock(
+        &self,
+        pin: String,
+        protector: Arc<dyn QuickUnlockProtector>,
+        allow_every_code: bool,
+    ) -> Result<(), OtpError> {
+        let pin = self::pin(pin)?;
+        self.background(move |v| {
+            v.enable_quick_unlock(&pin, &ForeignQuickKey(protector), allow_every_code)
+        })
+        .await
+    }
+
+    /// Removes quick unlock (no PIN needed).
+    pub fn disable_quick_unlock(&self) -> Result<(), OtpError> {
+        Ok(self.inner.disable_quick_unlock()?)
     }
 
     /// Locks at once, wiping keys and decrypted tokens (call it when the app goes to the background).
@@ -130,142 +219,108 @@ impl OtpVault {
 
     /// The vault's state; no PIN needed.
     pub fn status(&self) -> VaultStatus {
-        self.inner.status().into()
+        self.inner.status()
     }
 
     /// The tokens in display order.
-    pub fn list(&self, pin: Option<String>) -> Result<Vec<TokenInfo>, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self
-            .inner
-            .list(pin.as_ref())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    pub fn list(&self) -> Result<Vec<TokenInfo>, OtpError> {
+        Ok(self.inner.list(None)?)
     }
 
-    /// Every token with its code at device time `unix_time`: the main screen in one call.
-    pub fn entries(&self, pin: Option<String>, unix_time: u64) -> Result<Vec<Entry>, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self
-            .inner
-            .entries(pin.as_ref(), unix_time)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    /// Every token with its code at device time `unix_time`.
+    pub fn entries(&self, unix_time: u64) -> Result<Vec<Entry>, OtpError> {
+        Ok(self.inner.entries(None, unix_time)?)
     }
 
     /// The TOTP code of one token at device time `unix_time` (the time correction is applied).
-    pub fn code(&self, pin: Option<String>, id: i64, unix_time: u64) -> Result<TotpCode, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self.inner.code(pin.as_ref(), id, unix_time)?.into())
+    pub fn code(&self, id: i64, unix_time: u64) -> Result<TotpCode, OtpError> {
+        Ok(self.inner.code(None, id, unix_time)?)
     }
 
-    /// The codes of every time-based token at device time `unix_time`.
-    pub fn codes(&self, pin: Option<String>, unix_time: u64) -> Result<Vec<CodeEntry>, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self
-            .inner
-            .codes(pin.as_ref(), unix_time)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    /// The codes of every time-based token at device time `unix_time`, grouped by period: the
+    /// call a main screen makes every second.
+    pub fn codes(&self, unix_time: u64) -> Result<Vec<PeriodCodes>, OtpError> {
+        Ok(self.inner.codes(None, unix_time)?)
     }
 
-    /// The codes of every time-based token now (the clock's wall time).
-    pub fn codes_now(&self, pin: Option<String>) -> Result<Vec<CodeEntry>, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self
-            .inner
-            .codes_now(pin.as_ref())?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    /// [`OtpVault::codes`] now (the clock's wall time).
+    pub fn codes_now(&self) -> Result<Vec<PeriodCodes>, OtpError> {
+        Ok(self.inner.codes_now(None)?)
     }
 
     /// The next HOTP code; the incremented counter is stored before it is returned.
-    pub fn next_hotp(&self, pin: Option<String>, id: i64) -> Result<HotpCode, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self.inner.next_hotp(pin.as_ref(), id)?.into())
+    pub fn next_hotp(&self, id: i64) -> Result<HotpCode, OtpError> {
+        Ok(self.inner.next_hotp(None, id)?)
     }
 
     /// Adds a token from a scanned otpauth:// or steam:// URI.
-    pub fn add_uri(&self, pin: Option<String>, uri: String) -> Result<TokenInfo, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self.inner.add_uri(pin.as_ref(), &uri)?.into())
+    pub fn add_uri(&self, uri: String) -> Result<TokenInfo, OtpError> {
+        let uri = Zeroizing::new(uri);
+        Ok(self.inner.add_uri(None, &uri)?)
     }
 
     /// Adds a token typed by hand: the base32 secret and its fields.
-    pub fn add_typed(
-        &self,
-        pin: Option<String>,
-        secret: String,
-        spec: TokenSpec,
-    ) -> Result<TokenInfo, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self
-            .inner
-            .add_typed(pin.as_ref(), &secret, spec.into())?
-            .into())
+    pub fn add_typed(&self, secret: String, params: TokenParams) -> Result<TokenInfo, OtpError> {
+        let secret = Zeroizing::new(secret);
+        Ok(self.inner.add_typed(None, &secret, params)?)
     }
 
     /// Renames a token.
-    pub fn rename(
-        &self,
-        pin: Option<String>,
-        id: i64,
-        issuer: String,
-        account: String,
-    ) -> Result<TokenInfo, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self
-            .inner
-            .rename(pin.as_ref(), id, &issuer, &account)?
-            .into())
+    pub fn rename(&self, id: i64, issuer: String, account: String) -> Result<TokenInfo, OtpError> {
+        Ok(self.inner.rename(None, id, &issuer, &account)?)
     }
 
     /// Removes a token.
-    pub fn remove(&self, pin: Option<String>, id: i64) -> Result<(), OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self.inner.remove(pin.as_ref(), id)?)
+    pub fn remove(&self, id: i64) -> Result<(), OtpError> {
+        Ok(self.inner.remove(None, id)?)
     }
 
     /// Sets the display order (every id exactly once).
-    pub fn reorder(&self, pin: Option<String>, ids: Vec<i64>) -> Result<(), OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self.inner.reorder(pin.as_ref(), &ids)?)
+    pub fn reorder(&self, ids: Vec<i64>) -> Result<(), OtpError> {
+        Ok(self.inner.reorder(None, &ids)?)
     }
 
     /// The time correction in seconds.
-    pub fn time_offset(&self, pin: Option<String>) -> Result<i64, OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self.inner.time_offset(pin.as_ref())?)
+    pub fn time_offset(&self) -> Result<i64, OtpError> {
+        Ok(self.inner.time_offset(None)?)
     }
 
     /// Sets the time correction added to the device clock for every TOTP code.
-    pub fn set_time_offset(&self, pin: Option<String>, seconds: i64) -> Result<(), OtpError> {
-        let pin = self::pin(pin)?;
-        Ok(self.inner.set_time_offset(pin.as_ref(), seconds)?)
+    pub fn set_time_offset(&self, seconds: i64) -> Result<(), OtpError> {
+        Ok(self.inner.set_time_offset(None, seconds)?)
     }
 
     /// Changes the unlock policy (the PIN is always required).
-    pub fn set_policy(&self, pin: String, policy: UnlockPolicy) -> Result<(), OtpError> {
-        Ok(self.inner.set_policy(&Pin::new(&pin)?, policy.into())?)
+    pub async fn set_policy(&self, pin: String, policy: UnlockPolicy) -> Result<(), OtpError> {
+        let pin = self::pin(pin)?;
+        self.background(move |v| v.set_policy(&pin, policy)).await
     }
 
     /// Turns the erase-after-10-failures option on or off (the PIN is required).
-    pub fn set_wipe_after_failures(&self, pin: String, on: bool) -> Result<(), OtpError> {
-        Ok(self.inner.set_wipe_after_failures(&Pin::new(&pin)?, on)?)
+    pub async fn set_wipe_after_failures(&self, pin: String, on: bool) -> Result<(), OtpError> {
+        let pin = self::pin(pin)?;
+        self.background(move |v| v.set_wipe_after_failures(&pin, on))
+            .await
     }
 
-    /// Changes the PIN; no token is re-encrypted.
-    pub fn change_pin(&self, old_pin: String, new_pin: String) -> Result<(), OtpError> {
-        Ok(self.inner.change_pin(&Pin::new(&old_pin)?, &new_pin)?)
+    /// Changes the PIN and revokes the old one (every row is re-sealed under a new key); quick
+    /// unlock must be set up again.
+    pub async fn change_pin(&self, old_pin: String, new_pin: String) -> Result<(), OtpError> {
+        let old_pin = self::pin(old_pin)?;
+        let new_pin = Zeroizing::new(new_pin);
+        self.background(move |v| v.change_pin(&old_pin, &new_pin))
+            .await
     }
 
     /// Every token as a canonical otpauth:// URI (the PIN is always required).
-    pub fn export_uris(&self, pin: String) -> Result<Vec<String>, OtpError> {
-        let uris = self.inner.export_uris(&Pin::new(&pin)?)?;
-        Ok(uris.iter().map(|u| u.to_string()).collect())
+    pub async fn export_uris(&self, pin: String) -> Result<Vec<String>, OtpError> {
+        let pin = self::pin(pin)?;
+        self.background(move |v| {
+            Ok(v.export_uris(&pin)?
+                .iter()
+                .map(|u| u.to_string())
+                .collect())
+        })
+        .await
     }
 }

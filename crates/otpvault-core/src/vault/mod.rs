@@ -32,7 +32,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::VaultError;
-use crate::otp::{Algorithm, TotpCode};
+use crate::otp::{Algorithm, CodeValue, TotpCode};
 use crate::secret::Secret;
 use crate::token::{OtpKind, Token, TokenParams};
 use crate::uri;
@@ -154,13 +154,31 @@ pub struct TokenInfo {
     pub weak_secret: bool,
 }
 
-/// The current code of one time-based token.
+/// The codes of the time-based tokens that share one period, at one instant: what changes per
+/// period (the step and the time left) once, what changes per token (the code) in a list. This is
+/// what a main screen refreshes every step; the token's names come from [`Vault::list`], and the
+/// next step's codes from the same call at `step_start + period`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeEntry {
-    /// The token's id.
-    pub id: i64,
-    /// The code with its validity and the next code.
-    pub code: TotpCode,
+pub struct PeriodCodes {
+    /// Seconds per step.
+    pub period: u32,
+    /// The current time step.
+    pub step: u64,
+    /// Unix time (corrected) at which the step began.
+    pub step_start: u64,
+    /// Seconds until these codes change (1..=period).
+    pub seconds_left: u32,
+    /// The tokens with this period, in display order.
+    pub ids: Vec<i64>,
+    /// Their codes: `values[i]` is the code of `ids[i]`.
+    pub values: Vec<CodeValue>,
+}
+
+impl PeriodCodes {
+    /// `(id, code)` for each token of the group, in display order.
+    pub fn pairs(&self) -> impl Iterator<Item = (i64, CodeValue)> + '_ {
+        self.ids.iter().copied().zip(self.values.iter().copied())
+    }
 }
 
 /// A token with its current code: what one row of an authenticator's main screen shows.
@@ -631,9 +649,10 @@ impl Vault {
         self.with_session(pin, Load::One(id), |_, s| s.code(id, unix))
     }
 
-    /// The codes of every time-based token at device time `unix`, in display order: the call a
-    /// UI makes every second. Keyed states and the last step's codes are cached per token.
-    pub fn codes(&self, pin: Option<&Pin>, unix: u64) -> Result<Vec<CodeEntry>, VaultError> {
+    /// The codes of every time-based token at device time `unix`, grouped by period (groups in
+    /// the order their first token is displayed, tokens in display order): the call a UI makes
+    /// every second. Keyed states and the last step's codes are cached per token.
+    pub fn codes(&self, pin: Option<&Pin>, unix: u64) -> Result<Vec<PeriodCodes>, VaultError> {
         self.with_session(pin, Load::All, |_, s| Ok(s.codes(unix)))
     }
 
@@ -644,7 +663,7 @@ impl Vault {
     }
 
     /// [`Vault::codes`] at the clock's current time.
-    pub fn codes_now(&self, pin: Option<&Pin>) -> Result<Vec<CodeEntry>, VaultError> {
+    pub fn codes_now(&self, pin: Option<&Pin>) -> Result<Vec<PeriodCodes>, VaultError> {
         let unix = self.clock.wall_seconds();
         self.codes(pin, unix)
     }

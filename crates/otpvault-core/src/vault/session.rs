@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 use super::crypto::{self, VaultKey};
 use super::record::{self, Manifest, RowNonce, Settings, nonce_of};
 use super::storage::{self, FORMAT_VERSION, LEGACY_FORMAT, TokenRow};
-use super::{CodeEntry, Entry, HotpCode, TokenInfo};
+use super::{Entry, HotpCode, PeriodCodes, TokenInfo};
 use crate::clock::TimeCorrection;
 use crate::error::VaultError;
 use crate::otp::{Generator, StepCache, TotpCode};
@@ -403,17 +403,31 @@ impl Session {
             .totp_cached(unix, period, &mut loaded.cache))
     }
 
-    pub(super) fn codes(&mut self, unix: u64) -> Vec<CodeEntry> {
+    pub(super) fn codes(&mut self, unix: u64) -> Vec<PeriodCodes> {
         let unix = self.corrected(unix);
-        self.tokens
-            .iter_mut()
-            .filter_map(|t| {
-                Some(CodeEntry {
-                    id: t.id,
-                    code: t.code_at(unix)?,
-                })
-            })
-            .collect()
+        let mut groups: Vec<PeriodCodes> = Vec::new();
+        for token in &mut self.tokens {
+            let Some(code) = token.code_at(unix) else {
+                continue;
+            };
+            let index = match groups.iter().position(|g| g.period == code.period) {
+                Some(index) => index,
+                None => {
+                    groups.push(PeriodCodes {
+                        period: code.period,
+                        step: code.step,
+                        step_start: code.step_start,
+                        seconds_left: code.seconds_left,
+                        ids: Vec::new(),
+                        values: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            groups[index].ids.push(token.id);
+            groups[index].values.push(code.value);
+        }
+        groups
     }
 
     pub(super) fn entries(&mut self, unix: u64) -> Vec<Entry> {

@@ -4,7 +4,9 @@ import org.json.JSONObject
 import java.io.File
 import java.security.MessageDigest
 import java.security.SecureRandom
+import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.AtomicLong
+import kotlinx.coroutines.runBlocking
 import javax.crypto.Mac
 import javax.crypto.spec.SecretKeySpec
 
@@ -77,9 +79,30 @@ fun setUserVersion(path: String, version: Int) {
     }
 }
 
+/**
+ * A biometric key simulated in Kotlin: it encrypts like [TestDeviceKey], and each prompt ends as
+ * the test says (success, or the platform's report: cancelled, invalidated…). Counts prompts and
+ * remembers the thread it was called on.
+ */
+class TestBiometricKey(private val key: TestDeviceKey = TestDeviceKey()) : QuickUnlockProtector {
+    @Volatile var outcome: ProtectorFailure? = null
+    val prompts = AtomicInteger()
+    @Volatile var promptThread: Thread? = null
+    override fun wrap(data: ByteArray): ByteArray = key.wrap(data)
+    override fun unwrap(data: ByteArray): ByteArray {
+        prompts.incrementAndGet()
+        promptThread = Thread.currentThread()
+        outcome?.let { throw it }
+        return key.unwrap(data)
+    }
+}
+
 fun makeVault(
     path: String,
     clock: ManualClock,
     policy: UnlockPolicy = UnlockPolicy.FIVE_MINUTES,
     deviceKey: DeviceKeyProtector? = null,
-): OtpVault = OtpVault.create(path, PIN, policy, KDF, false, deviceKey, clock)
+): OtpVault = runBlocking { OtpVault.create(path, PIN, policy, CreateOptions(kdfIterations = KDF), deviceKey, clock) }
+
+/** Runs a suspend call from a plain test (the KDF still runs on the library's own thread). */
+fun <T> await(block: suspend () -> T): T = runBlocking { block() }

@@ -69,17 +69,17 @@ class VectorsTest {
             val expect = case.getJSONObject("expect")
             val parsed = parseUri(case.getString("uri"))
             val name = case.getString("name")
-            assertEquals(expect.getString("issuer"), parsed.spec.issuer, name)
-            assertEquals(expect.getString("account"), parsed.spec.account, name)
+            assertEquals(expect.getString("issuer"), parsed.params.issuer, name)
+            assertEquals(expect.getString("account"), parsed.params.account, name)
             assertEquals(expect.getString("secret"), parsed.secret, name)
-            assertEquals(algorithms.getValue(expect.getString("algorithm")), parsed.spec.algorithm, name)
-            assertEquals(expect.getInt("digits").toUByte(), parsed.spec.digits, name)
-            when (val kind = parsed.spec.kind) {
-                is TokenKind.Totp -> { assertEquals("totp", expect.getString("type")); assertEquals(expect.getInt("period").toUInt(), kind.period) }
-                is TokenKind.Hotp -> { assertEquals("hotp", expect.getString("type")); assertEquals(expect.u64("counter"), kind.counter) }
-                is TokenKind.Steam -> assertEquals("steam", expect.getString("type"))
+            assertEquals(algorithms.getValue(expect.getString("algorithm")), parsed.params.algorithm, name)
+            assertEquals(expect.getInt("digits").toUByte(), parsed.params.digits, name)
+            when (val kind = parsed.params.kind) {
+                is OtpKind.Totp -> { assertEquals("totp", expect.getString("type")); assertEquals(expect.getInt("period").toUInt(), kind.period) }
+                is OtpKind.Hotp -> { assertEquals("hotp", expect.getString("type")); assertEquals(expect.u64("counter"), kind.counter) }
+                is OtpKind.Steam -> assertEquals("steam", expect.getString("type"))
             }
-            assertEquals(parsed, parseUri(buildUri(parsed.secret, parsed.spec)), name)
+            assertEquals(parsed, parseUri(buildUri(parsed.secret, parsed.params)), name)
         }
     }
 
