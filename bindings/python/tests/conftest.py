@@ -1,5 +1,7 @@
-"""Shared helpers: the conformance vectors, a hand-driven clock and a test device key."""
+"""Shared helpers: the conformance vectors, a hand-driven clock, a test device key and a
+simulated biometric key."""
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -77,6 +79,49 @@ class XorDeviceKey(otpvault.DeviceKeyProtector):
         return bytes(a ^ b for a, b in zip(body, self._stream(len(body))))
 
 
+class GatedDeviceKey(XorDeviceKey):
+    """A device key whose unwrap (called during unlock, before the KDF) waits until the test
+    releases it. If the library ran unlock on the caller's thread, the event loop would be stuck
+    here and could never release it: the wait times out and the unlock fails."""
+
+    def __init__(self, key):
+        super().__init__(key=key)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def unwrap(self, data):
+        self.entered.set()
+        if not self.release.wait(5):
+            raise otpvault.ProtectorFailure.Failed("the caller's thread was blocked")
+        return super().unwrap(data)
+
+
+class BiometricKey(otpvault.QuickUnlockProtector):
+    """A biometric key simulated in Python: it encrypts like XorDeviceKey, and each prompt ends as
+    the test says (``outcome`` None for success, or the platform's report to raise)."""
+
+    def __init__(self):
+        self.key = XorDeviceKey()
+        self.outcome = None
+        self.prompts = 0
+        self.prompt_thread = None
+
+    def wrap(self, data):
+        return self.key.wrap(data)
+
+    def unwrap(self, data):
+        self.prompts += 1
+        self.prompt_thread = threading.get_ident()
+        if self.outcome is not None:
+            raise self.outcome
+        return self.key.unwrap(data)
+
+
+def run(coroutine):
+    """Awaits an async (KDF-bound) call from a plain test."""
+    return asyncio.run(coroutine)
+
+
 @pytest.fixture
 def clock():
     return ManualClock()
@@ -88,4 +133,5 @@ def vault_path(tmp_path):
 
 
 def make_vault(path, clock, policy=otpvault.UnlockPolicy.FIVE_MINUTES, device_key=None):
-    return otpvault.OtpVault.create(path, PIN, policy, KDF, False, device_key, clock)
+    options = otpvault.CreateOptions(kdf_iterations=KDF)
+    return run(otpvault.OtpVault.create(path, PIN, policy, options, device_key=device_key, clock=clock))

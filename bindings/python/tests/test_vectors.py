@@ -41,9 +41,9 @@ def test_generated_code_vectors():
 
 
 def kind_name(kind):
-    if isinstance(kind, otpvault.TokenKind.TOTP):
+    if isinstance(kind, otpvault.OtpKind.TOTP):
         return "totp"
-    if isinstance(kind, otpvault.TokenKind.HOTP):
+    if isinstance(kind, otpvault.OtpKind.HOTP):
         return "hotp"
     return "steam"
 
@@ -52,7 +52,7 @@ def test_valid_uris_parse_to_the_expected_fields_and_round_trip():
     for case in vectors("uris.json")["valid"]:
         parsed = otpvault.parse_uri(case["uri"])
         expect = case["expect"]
-        spec = parsed.spec
+        spec = parsed.params
         assert (spec.issuer, spec.account, parsed.secret) == (expect["issuer"], expect["account"], expect["secret"]), case["name"]
         assert spec.algorithm == ALGORITHMS[expect["algorithm"]]
         assert spec.digits == expect["digits"]

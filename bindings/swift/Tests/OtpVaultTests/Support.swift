@@ -1,5 +1,6 @@
 import Foundation
 import OtpVault
+import XCTest
 
 let pin = "13579"
 let wrongPin = "24680"
@@ -74,10 +75,98 @@ final class TestDeviceKey: DeviceKeyProtector, @unchecked Sendable {
     }
 }
 
+/// The native name of the calling thread (what Rust's `thread::Builder::name` set).
+func currentThreadName() -> String {
+    #if canImport(Darwin)
+    var name = [CChar](repeating: 0, count: 64)
+    pthread_getname_np(pthread_self(), &name, name.count)
+    return String(cString: name)
+    #else
+    let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+    return comm.trimmingCharacters(in: .whitespacesAndNewlines)
+    #endif
+}
+
+/// A device key whose unwrap (called during unlock, before the KDF) waits until the test releases
+/// it. If the library ran unlock on the caller's thread, that thread would be stuck here and could
+/// never release it: the wait times out and the unlock fails.
+final class GatedDeviceKey: DeviceKeyProtector, @unchecked Sendable {
+    private let key: TestDeviceKey
+    let release = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var _hasEntered = false
+    private var _threadName = ""
+    var hasEntered: Bool { lock.lock(); defer { lock.unlock() }; return _hasEntered }
+    /// The name of the native thread unwrap ran on.
+    var threadName: String { lock.lock(); defer { lock.unlock() }; return _threadName }
+
+    init(_ key: TestDeviceKey) { self.key = key }
+
+    func wrap(data: Data) throws -> Data { try key.wrap(data: data) }
+
+    func unwrap(data: Data) throws -> Data {
+        let name = currentThreadName()
+        lock.lock(); _hasEntered = true; _threadName = name; lock.unlock()
+        guard release.wait(timeout: .now() + 5) == .success else {
+            throw ProtectorFailure.Failed(reason: "the caller's thread was blocked")
+        }
+        return try key.unwrap(data: data)
+    }
+}
+
+/// A biometric key simulated in Swift: it encrypts like `TestDeviceKey`, and each prompt ends as
+/// the test says (`outcome` nil for success, or the platform's report to throw).
+final class TestBiometricKey: QuickUnlockProtector, @unchecked Sendable {
+    private let lock = NSLock()
+    private let key = TestDeviceKey()
+    private var _outcome: ProtectorFailure?
+    private(set) var prompts = 0
+    private(set) var promptOnMainThread = false
+
+    var outcome: ProtectorFailure? {
+        get { lock.lock(); defer { lock.unlock() }; return _outcome }
+        set { lock.lock(); _outcome = newValue; lock.unlock() }
+    }
+
+    func wrap(data: Data) throws -> Data { try key.wrap(data: data) }
+
+    func unwrap(data: Data) throws -> Data {
+        lock.lock()
+        prompts += 1
+        promptOnMainThread = Thread.isMainThread
+        let outcome = _outcome
+        lock.unlock()
+        if let outcome { throw outcome }
+        return try key.unwrap(data: data)
+    }
+}
+
 func makeVault(_ path: String, _ clock: ManualClock, policy: UnlockPolicy = .fiveMinutes,
-               deviceKey: DeviceKeyProtector? = nil) throws -> OtpVault {
-    try OtpVault.create(path: path, pin: pin, policy: policy, kdfIterations: kdf,
-                        wipeAfterFailures: false, deviceKey: deviceKey, clock: clock)
+               deviceKey: DeviceKeyProtector? = nil) async throws -> OtpVault {
+    try await OtpVault.create(path: path, pin: pin, policy: policy, options: CreateOptions(kdfIterations: kdf),
+                              deviceKey: deviceKey, clock: clock)
+}
+
+/// `XCTAssertThrowsError` for async calls: fails unless `body` throws, then hands the error to
+/// `check`. Runs in the caller's isolation (the main actor in main-actor tests).
+func assertThrowsAsync<T: Sendable>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T,
+                          file: StaticString = #filePath, line: UInt = #line,
+                          _ check: (Error) -> Void = { _ in }) async {
+    do {
+        _ = try await body()
+        XCTFail("no error was thrown", file: file, line: line)
+    } catch {
+        check(error)
+    }
+}
+
+/// Fails unless `body` throws exactly `expected`.
+func assertThrowsAsync<T: Sendable>(isolation: isolated (any Actor)? = #isolation, _ expected: OtpError,
+                          file: StaticString = #filePath, line: UInt = #line,
+                          _ body: () async throws -> T) async {
+    await assertThrowsAsync(isolation: isolation, body, file: file, line: line) {
+        XCTAssertEqual($0 as? OtpError, expected, file: file, line: line)
+    }
 }
 
 /// The snake_case name of an error kind (`.invalidDigits` → "invalid_digits"), as the vectors spell it.

@@ -81,17 +81,17 @@ final class VectorsTests: XCTestCase {
     func testValidUrisParseAndRoundTrip() throws {
         for c in try loadVectors("uris.json", as: Uris.self).valid {
             let parsed = try parseUri(uri: c.uri)
-            XCTAssertEqual(parsed.spec.issuer, c.expect.issuer, c.name)
-            XCTAssertEqual(parsed.spec.account, c.expect.account, c.name)
+            XCTAssertEqual(parsed.params.issuer, c.expect.issuer, c.name)
+            XCTAssertEqual(parsed.params.account, c.expect.account, c.name)
             XCTAssertEqual(parsed.secret, c.expect.secret, c.name)
-            XCTAssertEqual(parsed.spec.algorithm, algorithms[c.expect.algorithm], c.name)
-            XCTAssertEqual(parsed.spec.digits, c.expect.digits, c.name)
-            switch parsed.spec.kind {
+            XCTAssertEqual(parsed.params.algorithm, algorithms[c.expect.algorithm], c.name)
+            XCTAssertEqual(parsed.params.digits, c.expect.digits, c.name)
+            switch parsed.params.kind {
             case .totp(let period): XCTAssertEqual(c.expect.type, "totp"); XCTAssertEqual(period, c.expect.period)
             case .hotp(let counter): XCTAssertEqual(c.expect.type, "hotp"); XCTAssertEqual(counter, c.expect.counter)
             case .steam: XCTAssertEqual(c.expect.type, "steam")
             }
-            XCTAssertEqual(try parseUri(uri: try buildUri(secret: parsed.secret, spec: parsed.spec)), parsed, c.name)
+            XCTAssertEqual(try parseUri(uri: try buildUri(secret: parsed.secret, params: parsed.params)), parsed, c.name)
         }
     }
 

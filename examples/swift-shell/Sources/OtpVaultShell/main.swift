@@ -15,22 +15,22 @@ do {
     print("PIN: ", terminator: "")
     let pin = readLine() ?? ""
     let vault: OtpVault
+    // create and unlock run the KDF off this thread (async calls).
     if FileManager.default.fileExists(atPath: path) {
-        vault = try OtpVault.open(path: path, deviceKey: nil, clock: nil)
+        vault = try OtpVault.open(path: path)
     } else {
         print("Creating \(path) with a sample account")
-        vault = try OtpVault.create(path: path, pin: pin, policy: .fiveMinutes, kdfIterations: 600_000,
-                                    wipeAfterFailures: false, deviceKey: nil, clock: nil)
-        _ = try vault.addUri(pin: nil, uri: "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example")
+        vault = try await OtpVault.create(path: path, pin: pin, policy: .fiveMinutes)
+        _ = try vault.addUri(uri: "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example")
     }
-    let unlocked = try vault.unlock(pin: pin)
+    let unlocked = try await vault.unlock(pin: pin)
     print("Unlocked (\(unlocked.policy)); codes for \(unlocked.sessionSeconds ?? 0) s")
     for frame in 0..<frames {
+        if !vault.status().unlocked { _ = try await vault.unlock(pin: pin) }
         let now = UInt64(Date().timeIntervalSince1970)
-        let auth: String? = vault.status().unlocked ? nil : pin
-        for entry in try vault.entries(pin: auth, unixTime: now) {
+        for entry in try vault.entries(unixTime: now) {
             guard let code = entry.code else { continue }
-            let name = "\(entry.info.spec.issuer) \(entry.info.spec.account)"
+            let name = "\(entry.info.issuer) \(entry.info.account)"
             print(name.padding(toLength: 32, withPad: " ", startingAt: 0), code.value, "\(code.secondsLeft) s")
         }
         if frame + 1 < frames { print(""); sleep(1) }

@@ -80,6 +80,22 @@ fun setUserVersion(path: String, version: Int) {
 }
 
 /**
+ * A device key whose unwrap (called during unlock, before the KDF) waits until the test releases
+ * it. If the library ran unlock on the caller's thread, that thread would be stuck here and could
+ * never release it: the wait times out and the unlock fails.
+ */
+class GatedDeviceKey(private val key: TestDeviceKey) : DeviceKeyProtector {
+    val entered = java.util.concurrent.CountDownLatch(1)
+    val release = java.util.concurrent.CountDownLatch(1)
+    override fun wrap(data: ByteArray): ByteArray = key.wrap(data)
+    override fun unwrap(data: ByteArray): ByteArray {
+        entered.countDown()
+        if (!release.await(5, java.util.concurrent.TimeUnit.SECONDS)) throw ProtectorFailure.Failed("the caller's thread was blocked")
+        return key.unwrap(data)
+    }
+}
+
+/**
  * A biometric key simulated in Kotlin: it encrypts like [TestDeviceKey], and each prompt ends as
  * the test says (success, or the platform's report: cancelled, invalidated…). Counts prompts and
  * remembers the thread it was called on.
