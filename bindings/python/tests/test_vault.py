@@ -30,9 +30,14 @@ def test_create_add_codes_and_reopen(vault_path, clock):
     with pytest.raises(Error.VaultLocked):
         again.codes(59)
     assert run(again.unlock(PIN)).session_seconds == 300
-    groups = again.codes(59)
-    assert [(g.period, g.ids) for g in groups] == [(30, [info.id]), (60, [typed.id])]
-    assert groups[0].values == ["94287082"] and groups[0].seconds_left == 1
+    # The main screen: codes aligned with list(), each period's step once.
+    sheet = again.codes(59)
+    assert [t.id for t in again.list()] == [info.id, typed.id]
+    assert len(sheet.values) == 2 and sheet.values[0] == "94287082"
+    assert [(p.period, p.seconds_left) for p in sheet.periods] == [(30, 1), (60, 1)]
+    assert again.codes(60).revision == sheet.revision
+    again.remove(typed.id)
+    assert again.codes(60).revision != sheet.revision, "the list changed"
 
 
 def test_unlock_runs_off_the_event_loop_while_other_calls_proceed(vault_path, clock):

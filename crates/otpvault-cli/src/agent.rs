@@ -127,6 +127,12 @@ impl Client {
             .and_then(|()| stream.write_all(b"\n"))
             .and_then(|()| BufReader::new(stream.take(MAX_LINE)).read_line(&mut answer));
         if exchanged.is_err() || answer.is_empty() {
+            // An agent whose session just ended closes unanswered too, on its way out: if it is
+            // gone a moment later, say so (callers fall back to the PIN) rather than blame the user.
+            std::thread::sleep(Duration::from_millis(100));
+            if !self.socket.exists() || UnixStream::connect(&self.socket).is_err() {
+                return Err(Failure::new(EXIT_VAULT, "agent_gone", "the agent is gone"));
+            }
             return Err(agent_failure(format!(
                 "the agent at {} refused this connection (it serves another user)",
                 self.socket.display()

@@ -105,7 +105,12 @@ impl Context {
         let pin_text = self.ask_pin(&vault, "PIN: ")?;
         let pin = Pin::new(&pin_text)?;
         let info = vault.unlock(&pin)?;
-        let timed = vault.status().unlocked;
+        let timed = info.session_seconds.is_some();
+        if !timed {
+            // Under EveryCode the unlock would serve the next call; the CLI passes the PIN to
+            // each call instead (Access::pin), so nothing stays open between frames.
+            vault.lock();
+        }
         let access = Access::local(vault, pin, info.policy);
         #[cfg(unix)]
         if self.agent && timed {

@@ -77,6 +77,10 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
         VaultError::KdfTooWeak { .. } => (EXIT_VAULT, "kdf_too_weak"),
         VaultError::DeviceKeyRequired => (EXIT_VAULT, "device_key_required"),
         VaultError::DeviceKey(_) => (EXIT_VAULT, "device_key"),
+        // The CLI never sets up quick unlock (no platform key with user presence on a desktop).
+        VaultError::QuickUnlock(_)
+        | VaultError::QuickUnlockNotSet
+        | VaultError::QuickUnlockNotAllowed => (EXIT_VAULT, "quick_unlock"),
         VaultError::Erased => (EXIT_VAULT, "erased"),
         VaultError::Rng => (EXIT_VAULT, "rng"),
         VaultError::Import(otpvault_core::import::ImportError::WrongPassword { .. }) => {

@@ -49,7 +49,7 @@ pub use secret::Secret;
 pub use token::{OtpKind, Token, TokenParams};
 pub use vault::pin::Pin;
 pub use vault::{
-    CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, PeriodCodes, TokenInfo, UnlockInfo,
-    Vault, VaultStatus,
+    CodeSheet, CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, PeriodState, TokenInfo,
+    UnlockInfo, Vault, VaultStatus,
 };
 pub use vault::{Settings, UnlockPolicy};

@@ -228,7 +228,11 @@ impl Token {
             OtpKind::Totp { period } => period,
             OtpKind::Steam => STEAM_PERIOD,
         };
-        self.generator().totp(unix, period).value.as_str().to_owned()
+        self.generator()
+            .totp(unix, period)
+            .value
+            .as_str()
+            .to_owned()
     }
 
     /// The HOTP code for the stored counter (`None` for time-based tokens).

@@ -55,32 +55,40 @@ fn create_add_list_code_rename_reorder_remove_and_reopen() {
     let steam = vault
         .add_uri(None, "steam://ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         .unwrap();
-    let groups = vault.codes(None, T0).unwrap();
-    // Grouped by period, in display order within each group and by first token across groups.
+    let sheet = vault.codes(None, T0).unwrap();
+    // Each period once, in the order its first token is displayed; the codes aligned with list().
     assert_eq!(
-        groups
-            .iter()
-            .map(|g| (g.period, g.ids.clone()))
-            .collect::<Vec<_>>(),
-        [(30, vec![acme.id, steam.id]), (60, vec![typed.id])]
+        sheet.periods.iter().map(|p| p.period).collect::<Vec<_>>(),
+        [30, 60]
     );
-    assert_eq!(groups[0].values[1].as_str().len(), 5);
+    assert_eq!(sheet.values.len(), 3);
+    assert_eq!(sheet.values[2].len(), 5, "the Steam code");
     let entries = vault.entries(None, T0).unwrap();
     assert_eq!(
         entries.iter().map(|e| e.info.id).collect::<Vec<_>>(),
         [acme.id, typed.id, steam.id]
     );
-    for group in &groups {
-        for (id, value) in group.pairs() {
-            let entry = entries.iter().find(|e| e.info.id == id).unwrap();
-            let code = entry.code.as_ref().unwrap();
-            assert_eq!(code.value, value);
-            assert_eq!(
-                (code.period, code.step, code.step_start, code.seconds_left),
-                (group.period, group.step, group.step_start, group.seconds_left)
-            );
-        }
+    for (entry, value) in entries.iter().zip(&sheet.values) {
+        let code = entry.code.as_ref().unwrap();
+        assert_eq!(code.value, *value);
+        let state = sheet.period(code.period).unwrap();
+        assert_eq!(
+            (state.step, state.step_start, state.seconds_left),
+            (code.step, code.step_start, code.seconds_left)
+        );
     }
+    // The revision moves with the list, and only with it.
+    let revision = sheet.revision;
+    assert_eq!(vault.codes(None, T0 + 100).unwrap().revision, revision);
+    let hotp = vault
+        .add_uri(None, "otpauth://hotp/H:h?secret=JBSWY3DPEHPK3PXP&counter=0")
+        .unwrap();
+    let sheet = vault.codes(None, T0).unwrap();
+    assert_ne!(sheet.revision, revision);
+    assert_eq!(sheet.values[3], "", "no time code for HOTP");
+    let revision = sheet.revision;
+    vault.remove(None, hotp.id).unwrap();
+    assert_ne!(vault.codes(None, T0).unwrap().revision, revision);
 
     vault
         .rename(None, typed.id, "GitHub Inc", "octocat")
@@ -570,7 +578,7 @@ fn hotp_counter_is_stored_before_the_code_is_returned() {
         .unwrap()
         .id;
     assert_eq!(vault.code(None, id, T0), Err(VaultError::NotTimeBased));
-    assert!(vault.codes(None, T0).unwrap().is_empty());
+    assert!(vault.codes(None, T0).unwrap().values.is_empty());
     for (counter, code) in [(0, "755224"), (1, "287082"), (2, "359152")] {
         assert_eq!(
             vault.next_hotp(None, id).unwrap(),
@@ -608,14 +616,14 @@ fn time_offset_is_stored_and_applied_to_every_totp() {
     vault.set_time_offset(None, 1_111_111_109 - 59).unwrap();
     // Device time 59 + offset = 1111111109: RFC 6238 "07081804".
     assert_eq!(vault.code(None, id, 59).unwrap().value, "07081804");
-    assert_eq!(vault.codes(None, 59).unwrap()[0].values[0], "07081804");
+    assert_eq!(vault.codes(None, 59).unwrap().values[0], "07081804");
     drop(vault);
     let vault = reopen(&path, &clock);
     assert_eq!(vault.time_offset(Some(&pin(PIN))).unwrap(), 1_111_111_050);
     vault.unlock(&pin(PIN)).unwrap();
     assert_eq!(vault.code(None, id, 59).unwrap().value, "07081804");
     clock.set_wall_seconds(59);
-    assert_eq!(vault.codes_now(None).unwrap()[0].values[0], "07081804");
+    assert_eq!(vault.codes_now(None).unwrap().values[0], "07081804");
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -766,7 +774,7 @@ fn one_vault_many_threads() {
                         .unwrap();
                     assert_eq!(vault.code(None, base, 59).unwrap().value, "94287082");
                     let codes = vault.codes(None, T0).unwrap();
-                    assert!(codes.iter().any(|g| g.ids.contains(&info.id)));
+                    assert!(!codes.values.is_empty());
                     vault
                         .rename(None, info.id, "thread", &format!("t{n}"))
                         .unwrap();

@@ -4,8 +4,8 @@
 //! copied by hand. The few records of the facade's own are at the end.
 
 use otpvault_core::{
-    Algorithm, CodeValue, Entry, HotpCode, OtpKind, PeriodCodes, TokenInfo, TokenParams, TotpCode,
-    UnlockInfo, UnlockPolicy, VaultStatus,
+    Algorithm, CodeSheet, CodeValue, Entry, HotpCode, OtpKind, PeriodState, TokenInfo, TokenParams,
+    TotpCode, UnlockInfo, UnlockPolicy, VaultStatus,
 };
 
 // A code crosses as its text.
@@ -98,23 +98,31 @@ pub struct TokenInfo {
     pub weak_secret: bool,
 }
 
-/// The codes of the time-based tokens that share one period: the step and the time left once,
-/// the codes per token (`values[i]` belongs to `ids[i]`). What a main screen refreshes; the
-/// names come from `list()`, the next step's codes from `codes(step_start + period)`.
+/// The code of every token at one instant: `values[i]` belongs to the `i`-th token of `list()`
+/// (`""` for HOTP), each period's step once in `periods`. When `revision` differs from the
+/// previous sheet's, the list changed: call `list()` again. What a main screen refreshes every
+/// second, with nothing per token but its code.
 #[uniffi::remote(Record)]
-pub struct PeriodCodes {
+pub struct CodeSheet {
+    /// Changes whenever the token list changes.
+    pub revision: u64,
+    /// Each period in use, once.
+    pub periods: Vec<PeriodState>,
+    /// The codes, aligned with `list()`.
+    pub values: Vec<String>,
+}
+
+/// Where one period's time step stands, shared by every token with that period.
+#[uniffi::remote(Record)]
+pub struct PeriodState {
     /// Seconds per step.
     pub period: u32,
     /// The current time step.
     pub step: u64,
     /// Unix time (corrected) at which the step began.
     pub step_start: u64,
-    /// Seconds until these codes change.
+    /// Seconds until the codes of this period change.
     pub seconds_left: u32,
-    /// The tokens with this period, in display order.
-    pub ids: Vec<i64>,
-    /// Their codes.
-    pub values: Vec<CodeValue>,
 }
 
 /// A token with its current code (none for HOTP): one row of the main screen.

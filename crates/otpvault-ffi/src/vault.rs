@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use otpvault_core::{
-    self as core, Entry, HotpCode, PeriodCodes, Pin, TokenInfo, TokenParams, TotpCode, UnlockInfo,
+    self as core, CodeSheet, Entry, HotpCode, Pin, TokenInfo, TokenParams, TotpCode, UnlockInfo,
     UnlockPolicy, VaultStatus,
 };
 use zeroize::Zeroizing;
@@ -147,10 +147,9 @@ impl OtpVault {
         core_options.protector = self::device_key(device_key);
         core_options.clock = self::clock(clock);
         let pin = Zeroizing::new(pin);
-        let inner = background::run(move || {
-            Ok(core::Vault::create(Path::new(&path), &pin, core_options)?)
-        })
-        .await?;
+        let inner =
+            background::run(move || Ok(core::Vault::create(Path::new(&path), &pin, core_options)?))
+                .await?;
         Ok(Arc::new(OtpVault {
             inner: Arc::new(inner),
         }))
@@ -237,14 +236,14 @@ impl OtpVault {
         Ok(self.inner.code(None, id, unix_time)?)
     }
 
-    /// The codes of every time-based token at device time `unix_time`, grouped by period: the
-    /// call a main screen makes every second.
-    pub fn codes(&self, unix_time: u64) -> Result<Vec<PeriodCodes>, OtpError> {
+    /// The code of every token at device time `unix_time`, aligned with `list()`, each period's
+    /// step once: the call a main screen makes every second.
+    pub fn codes(&self, unix_time: u64) -> Result<CodeSheet, OtpError> {
         Ok(self.inner.codes(None, unix_time)?)
     }
 
     /// [`OtpVault::codes`] now (the clock's wall time).
-    pub fn codes_now(&self) -> Result<Vec<PeriodCodes>, OtpError> {
+    pub fn codes_now(&self) -> Result<CodeSheet, OtpError> {
         Ok(self.inner.codes_now(None)?)
     }
 
@@ -315,12 +314,7 @@ impl OtpVault {
     /// Every token as a canonical otpauth:// URI (the PIN is always required).
     pub async fn export_uris(&self, pin: String) -> Result<Vec<String>, OtpError> {
         let pin = self::pin(pin)?;
-        self.background(move |v| {
-            Ok(v.export_uris(&pin)?
-                .iter()
-                .map(|u| u.to_string())
-                .collect())
-        })
-        .await
+        self.background(move |v| Ok(v.export_uris(&pin)?.iter().map(|u| u.to_string()).collect()))
+            .await
     }
 }

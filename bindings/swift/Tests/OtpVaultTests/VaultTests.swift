@@ -24,11 +24,16 @@ final class VaultTests: XCTestCase {
         XCTAssertThrowsError(try again.codes(unixTime: 59)) { XCTAssertEqual($0 as? OtpError, .VaultLocked) }
         let unlocked = try await again.unlock(pin: pin)
         XCTAssertEqual(unlocked.sessionSeconds, 300)
-        let groups = try again.codes(unixTime: 59)
-        XCTAssertEqual(groups.map { $0.period }, [30, 60])
-        XCTAssertEqual(groups[0].ids, [info.id])
-        XCTAssertEqual(groups[0].values, ["94287082"])
-        XCTAssertEqual(groups[0].secondsLeft, 1)
+        // The main screen: codes aligned with list(), each period's step once.
+        let sheet = try again.codes(unixTime: 59)
+        XCTAssertEqual(try again.list().map { $0.id }, [info.id, typed.id])
+        XCTAssertEqual(sheet.values.count, 2)
+        XCTAssertEqual(sheet.values[0], "94287082")
+        XCTAssertEqual(sheet.periods.map { $0.period }, [30, 60])
+        XCTAssertEqual(sheet.periods.map { $0.secondsLeft }, [1, 1])
+        XCTAssertEqual(try again.codes(unixTime: 60).revision, sheet.revision)
+        try again.remove(id: typed.id)
+        XCTAssertNotEqual(try again.codes(unixTime: 60).revision, sheet.revision, "the list changed")
     }
 
     /// On the main actor (one serial executor, like an app's UI thread).

@@ -27,6 +27,9 @@ impl Source for DemoSource {
         let vault = Vault::open(&self.path, otpvault_core::OpenOptions::default())?;
         let pin = Pin::new(DEMO_PIN)?;
         let info = vault.unlock(&pin)?;
+        if info.session_seconds.is_none() {
+            vault.lock(); // EveryCode: the PIN goes with each call (see Context::access).
+        }
         Ok(Access::local(vault, pin, info.policy))
     }
 

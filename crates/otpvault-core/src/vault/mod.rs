@@ -32,7 +32,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::VaultError;
-use crate::otp::{Algorithm, CodeValue, TotpCode};
+use crate::otp::{Algorithm, TotpCode};
 use crate::secret::Secret;
 use crate::token::{OtpKind, Token, TokenParams};
 use crate::uri;
@@ -154,30 +154,39 @@ pub struct TokenInfo {
     pub weak_secret: bool,
 }
 
-/// The codes of the time-based tokens that share one period, at one instant: what changes per
-/// period (the step and the time left) once, what changes per token (the code) in a list. This is
-/// what a main screen refreshes every step; the token's names come from [`Vault::list`], and the
-/// next step's codes from the same call at `step_start + period`.
+/// The codes of every token at one instant: what a main screen refreshes every second, with what
+/// changes per token (the code) apart from what changes per period (the step and the time left).
+/// `values[i]` is the code of the `i`-th token of [`Vault::list`] (display order; `""` for an
+/// HOTP token, whose code is drawn with [`Vault::next_hotp`]). When `revision` differs from the
+/// previous sheet's, the list changed (a token was added, removed, renamed or moved, or a new
+/// session began): call [`Vault::list`] again.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodCodes {
+pub struct CodeSheet {
+    /// Changes whenever the token list changes; never repeats within a process.
+    pub revision: u64,
+    /// Each period in use, once, in the order its first token is displayed.
+    pub periods: Vec<PeriodState>,
+    /// The codes, aligned with [`Vault::list`].
+    pub values: Vec<String>,
+}
+
+/// Where one period's time step stands: shared by every token with that period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodState {
     /// Seconds per step.
     pub period: u32,
     /// The current time step.
     pub step: u64,
     /// Unix time (corrected) at which the step began.
     pub step_start: u64,
-    /// Seconds until these codes change (1..=period).
+    /// Seconds until the codes of this period change (1..=period).
     pub seconds_left: u32,
-    /// The tokens with this period, in display order.
-    pub ids: Vec<i64>,
-    /// Their codes: `values[i]` is the code of `ids[i]`.
-    pub values: Vec<CodeValue>,
 }
 
-impl PeriodCodes {
-    /// `(id, code)` for each token of the group, in display order.
-    pub fn pairs(&self) -> impl Iterator<Item = (i64, CodeValue)> + '_ {
-        self.ids.iter().copied().zip(self.values.iter().copied())
+impl CodeSheet {
+    /// The state of `period` (`None` if no token uses it).
+    pub fn period(&self, period: u32) -> Option<&PeriodState> {
+        self.periods.iter().find(|p| p.period == period)
     }
 }
 
@@ -364,6 +373,7 @@ impl Vault {
                 tokens: Vec::new(),
                 damaged: Vec::new(),
                 single_call: false,
+                revision: session::next_revision(),
             });
         }
         Ok(vault)
@@ -649,10 +659,10 @@ impl Vault {
         self.with_session(pin, Load::One(id), |_, s| s.code(id, unix))
     }
 
-    /// The codes of every time-based token at device time `unix`, grouped by period (groups in
-    /// the order their first token is displayed, tokens in display order): the call a UI makes
-    /// every second. Keyed states and the last step's codes are cached per token.
-    pub fn codes(&self, pin: Option<&Pin>, unix: u64) -> Result<Vec<PeriodCodes>, VaultError> {
+    /// The code of every token at device time `unix`, aligned with [`Vault::list`], with each
+    /// period's step once ([`CodeSheet`]): the call a UI makes every second. Keyed states and the
+    /// last step's codes are cached per token.
+    pub fn codes(&self, pin: Option<&Pin>, unix: u64) -> Result<CodeSheet, VaultError> {
         self.with_session(pin, Load::All, |_, s| Ok(s.codes(unix)))
     }
 
@@ -663,7 +673,7 @@ impl Vault {
     }
 
     /// [`Vault::codes`] at the clock's current time.
-    pub fn codes_now(&self, pin: Option<&Pin>) -> Result<Vec<PeriodCodes>, VaultError> {
+    pub fn codes_now(&self, pin: Option<&Pin>) -> Result<CodeSheet, VaultError> {
         let unix = self.clock.wall_seconds();
         self.codes(pin, unix)
     }

@@ -12,12 +12,13 @@
 //! current row: an HOTP counter never goes back, and no code is handed out twice.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
 use super::crypto::{self, VaultKey};
 use super::record::{self, Manifest, RowNonce, Settings, nonce_of};
 use super::storage::{self, FORMAT_VERSION, LEGACY_FORMAT, TokenRow};
-use super::{Entry, HotpCode, PeriodCodes, TokenInfo};
+use super::{CodeSheet, Entry, HotpCode, PeriodState, TokenInfo};
 use crate::clock::TimeCorrection;
 use crate::error::VaultError;
 use crate::otp::{Generator, StepCache, TotpCode};
@@ -237,6 +238,15 @@ pub(super) struct Session {
     pub(super) damaged: Vec<i64>,
     /// Opened under `EveryCode`: serves one call, within [`SINGLE_CALL_MILLIS`].
     pub(super) single_call: bool,
+    /// Changes whenever the token list this session shows changes (see [`CodeSheet::revision`]).
+    pub(super) revision: u64,
+}
+
+/// Revisions are unique in the process: a new session never repeats an old one's.
+static REVISIONS: AtomicU64 = AtomicU64::new(1);
+
+pub(super) fn next_revision() -> u64 {
+    REVISIONS.fetch_add(1, Ordering::Relaxed)
 }
 
 /// How long an unlock under `EveryCode` waits for the one call it serves.
@@ -262,6 +272,7 @@ impl Session {
             tokens: Vec::new(),
             damaged: Vec::new(),
             single_call: false,
+            revision: next_revision(),
         };
         session.load_tokens(&tx, &manifest, load)?;
         Ok(session)
@@ -327,6 +338,7 @@ impl Session {
     fn cache(&mut self, id: i64, token: Token) -> TokenInfo {
         let loaded = Loaded::boxed(id, token);
         let info = loaded.info();
+        self.revision = next_revision();
         self.damaged.retain(|d| *d != id);
         match self.tokens.iter_mut().find(|t| t.id == id) {
             Some(slot) => *slot = loaded,
@@ -403,31 +415,29 @@ impl Session {
             .totp_cached(unix, period, &mut loaded.cache))
     }
 
-    pub(super) fn codes(&mut self, unix: u64) -> Vec<PeriodCodes> {
+    pub(super) fn codes(&mut self, unix: u64) -> CodeSheet {
         let unix = self.corrected(unix);
-        let mut groups: Vec<PeriodCodes> = Vec::new();
+        let mut sheet = CodeSheet {
+            revision: self.revision,
+            periods: Vec::new(),
+            values: Vec::with_capacity(self.tokens.len()),
+        };
         for token in &mut self.tokens {
             let Some(code) = token.code_at(unix) else {
+                sheet.values.push(String::new());
                 continue;
             };
-            let index = match groups.iter().position(|g| g.period == code.period) {
-                Some(index) => index,
-                None => {
-                    groups.push(PeriodCodes {
-                        period: code.period,
-                        step: code.step,
-                        step_start: code.step_start,
-                        seconds_left: code.seconds_left,
-                        ids: Vec::new(),
-                        values: Vec::new(),
-                    });
-                    groups.len() - 1
-                }
-            };
-            groups[index].ids.push(token.id);
-            groups[index].values.push(code.value);
+            if !sheet.periods.iter().any(|p| p.period == code.period) {
+                sheet.periods.push(PeriodState {
+                    period: code.period,
+                    step: code.step,
+                    step_start: code.step_start,
+                    seconds_left: code.seconds_left,
+                });
+            }
+            sheet.values.push(code.value.as_str().to_owned());
         }
-        groups
+        sheet
     }
 
     pub(super) fn entries(&mut self, unix: u64) -> Vec<Entry> {
@@ -586,6 +596,7 @@ impl Session {
         })?;
         self.tokens.retain(|t| t.id != id);
         self.damaged.retain(|d| *d != id);
+        self.revision = next_revision();
         storage::checkpoint(conn)
     }
 
@@ -616,6 +627,7 @@ impl Session {
         // Only the boxes' pointers move: no keyed state is copied by the sort.
         self.tokens
             .sort_by_key(|t| ids.iter().position(|id| *id == t.id).unwrap_or(usize::MAX));
+        self.revision = next_revision();
         Ok(())
     }
 

@@ -39,11 +39,15 @@ class VaultTest {
         assertThrows<OtpException.VaultLocked> { again.codes(59uL) }
         assertEquals(300uL, again.unlock(PIN).sessionSeconds)
         // Grouped by period: the step once, the codes per token.
-        val groups = again.codes(59uL)
-        assertEquals(listOf(30u, 60u), groups.map { it.period })
-        assertEquals(listOf(info.id), groups[0].ids)
-        assertEquals("94287082", groups[0].values[0])
-        assertEquals(1uL, groups[0].secondsLeft.toULong())
+        // The main screen: codes aligned with list(), each period's step once.
+        val sheet = again.codes(59uL)
+        assertEquals(listOf(info.id, typed.id), again.list().map { it.id })
+        assertEquals(2, sheet.values.size)
+        assertEquals("94287082", sheet.values[0])
+        assertEquals(listOf(30u to 1u, 60u to 1u), sheet.periods.map { it.period to it.secondsLeft })
+        assertEquals(sheet.revision, again.codes(60uL).revision)
+        again.remove(typed.id)
+        assertTrue(again.codes(60uL).revision != sheet.revision, "the list changed")
     }
 
     @Test
