@@ -1,17 +1,16 @@
 """Times the FFI from Python beside its floor: an exported no-op of the same shape as code()
 (call_floor), one code(), and codes() over 1,000 tokens.
 
-Run after scripts/gen-bindings release:  python3 bench.py
+Run against the installed wheel (scripts/bench-all does):
+    pip install --target SITE ./bindings/python && PYTHONPATH=SITE python3 bench.py
 """
 
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
-import otpvault  # noqa: E402
+import otpvault
 
 
 def per_call(rounds, body):
