@@ -54,6 +54,8 @@ use pin::Pin;
 pub use record::{Settings, UnlockPolicy};
 use session::{Load, RowKeys, Session};
 use storage::SlotKind;
+
+pub use session::SINGLE_CALL_MILLIS;
 use storage::SlotRow;
 
 /// Consecutive wrong PINs after which the keys are erased, when that option is on.
@@ -580,7 +582,7 @@ impl Vault {
 
     /// Checks the PIN and opens a session: under a 5/10-minute policy until that many minutes
     /// after now; under `EveryCode` for the next one call only, made within
-    /// [`session::SINGLE_CALL_MILLIS`] (so an app can run the KDF here, off its UI thread, and
+    /// [`SINGLE_CALL_MILLIS`] (so an app can run the KDF here, off its UI thread, and
     /// then make the call that shows the code without passing the PIN again).
     pub fn unlock(&self, pin: &Pin) -> Result<UnlockInfo, VaultError> {
         let Unlocked { keys, slot } = self.verify_pin(pin)?;
