@@ -48,6 +48,7 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("bitwarden.csv", ImportFormat::BitwardenCsv),
         ("steam.maFile", ImportFormat::SteamMaFile),
         ("aegis-encrypted.json", ImportFormat::Aegis),
+        ("2fas-encrypted.2fas", ImportFormat::TwoFas),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
@@ -125,6 +126,32 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
             format: "Aegis"
         }))
     );
+    // 2FAS: no password, a wrong one (told by the reference), a damaged services field.
+    let two_fas = fixture("2fas-encrypted.2fas");
+    assert_eq!(
+        vault.import(None, &two_fas, None),
+        Err(VaultError::Import(ImportError::PasswordRequired {
+            format: "2FAS"
+        }))
+    );
+    assert_eq!(
+        vault.import(None, &two_fas, Some("Tr0ub4dor&3")),
+        Err(VaultError::Import(ImportError::WrongPassword {
+            format: "2FAS"
+        }))
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&two_fas).unwrap();
+    let field = doc["servicesEncrypted"].as_str().unwrap();
+    let damaged = String::from_utf8(two_fas.clone())
+        .unwrap()
+        .replace(field, &format!("AAAA{}", &field[4..]));
+    assert_eq!(
+        vault.import(None, damaged.as_bytes(), Some("2fas fixture password")),
+        Err(VaultError::Import(ImportError::Unreadable {
+            format: "2FAS",
+            what: "servicesEncrypted"
+        }))
+    );
     // A file asking scrypt for 1 GiB is refused before anything is allocated.
     let greedy = String::from_utf8(encrypted.clone())
         .unwrap()
@@ -133,11 +160,7 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
         vault.import(None, greedy.as_bytes(), Some("x")),
         Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
     ));
-    let cases: [(&[u8], ImportError); 4] = [
-        (
-            &fixture("2fas-encrypted.2fas"),
-            ImportError::EncryptedNotSupported { format: "2FAS" },
-        ),
+    let cases: [(&[u8], ImportError); 3] = [
         (b"hello, world", ImportError::UnknownFormat),
         (&[0xff, 0xfe, 0x00, 0x41], ImportError::UnknownFormat),
         (

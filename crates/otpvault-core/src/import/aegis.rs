@@ -100,7 +100,12 @@ fn hex(value: &Value, what: &'static str) -> Result<Zeroizing<Vec<u8>>, ImportEr
 }
 
 /// Opens `ciphertext` sealed with AES-256-GCM under `key`, `nonce` and `tag` (no associated data).
-fn open_gcm(key: &[u8], nonce: &[u8], ciphertext: &[u8], tag: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+pub(super) fn open_gcm(
+    key: &[u8],
+    nonce: &[u8],
+    ciphertext: &[u8],
+    tag: &[u8],
+) -> Option<Zeroizing<Vec<u8>>> {
     let key: &[u8; 32] = key.try_into().ok()?;
     if nonce.len() != 12 || tag.len() != 16 {
         return None;

@@ -4,7 +4,12 @@
 //! - **2FAS** (`.2fas`, schema versions 1–4): `{"schemaVersion", "services": [{"name", "secret"
 //!   (base32), "otp": {"account", "issuer", "digits", "period", "algorithm", "tokenType":
 //!   "TOTP"|"HOTP"|"STEAM", "counter"}}]}`; older schemas lack `otp.issuer` (the service `name`
-//!   is the issuer). Encrypted: `servicesEncrypted` is set.
+//!   is the issuer). **Encrypted** (a backup password): `services` is empty and
+//!   `servicesEncrypted` is `base64(ciphertext ‖ 16-byte GCM tag):base64(salt):base64(iv)`, the
+//!   `services` array encrypted with AES-256-GCM under PBKDF2-HMAC-SHA256(password, salt, 10,000
+//!   iterations — fixed in the app, not stored in the file) → 32 bytes; `reference` has the same
+//!   shape (its own salt and iv) over a constant text and serves as the password check: its tag
+//!   verifies only under the right password.
 //! - **andOTP** (`.json`): `[{"secret" (base32), "issuer", "label", "digits", "period", "type":
 //!   "TOTP"|"HOTP"|"STEAM", "algorithm", "counter"}]`.
 //! - **Bitwarden** (`.json`): `{"encrypted": false, "items": [{"name", "login": {"username",
@@ -15,6 +20,7 @@
 //!   "account_name", …}`.
 
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use super::{Candidate, ImportError, ImportFormat, SkipReason};
 use crate::otp::Algorithm;
@@ -134,18 +140,73 @@ fn cap(len: usize) -> Result<(), ImportError> {
     Ok(())
 }
 
-/// A 2FAS backup (plain).
-pub fn read_two_fas(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+/// PBKDF2-HMAC-SHA256 iterations of 2FAS's backup encryption (the app's constant).
+const TWO_FAS_ITERATIONS: u32 = 10_000;
+
+/// Opens one 2FAS `ciphertext:salt:iv` field with `password`; `Ok(None)` when the tag does not
+/// verify (a wrong password, or a damaged field).
+fn two_fas_open(field: &str, password: &str) -> Result<Option<Zeroizing<Vec<u8>>>, ImportError> {
     const FORMAT: &str = "2FAS";
-    if doc
+    let parts: Vec<&str> = field.split(':').collect();
+    let [sealed, salt, iv] = parts[..] else {
+        return Err(unreadable(FORMAT, "encrypted field"));
+    };
+    let decode = |text: &str| {
+        super::google::base64_decode(text.as_bytes())
+            .ok_or_else(|| unreadable(FORMAT, "encrypted field"))
+    };
+    let (sealed, salt, iv) = (decode(sealed)?, decode(salt)?, decode(iv)?);
+    if sealed.len() < 16 || iv.len() != 12 || salt.is_empty() {
+        return Err(unreadable(FORMAT, "encrypted field"));
+    }
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), &salt, TWO_FAS_ITERATIONS, &mut *key);
+    let (ciphertext, tag) = sealed.split_at(sealed.len() - 16);
+    Ok(super::aegis::open_gcm(&*key, &iv, ciphertext, tag))
+}
+
+/// The `services` of an encrypted 2FAS backup: the password is checked against `reference`
+/// first (when the file has one), so a wrong password is told apart from a damaged file.
+fn two_fas_services(doc: &Value, password: Option<&str>) -> Result<Value, ImportError> {
+    const FORMAT: &str = "2FAS";
+    let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
+    if let Some(reference) = doc["reference"].as_str().filter(|r| !r.is_empty())
+        && two_fas_open(reference, password)?.is_none()
+    {
+        return Err(ImportError::WrongPassword { format: FORMAT });
+    }
+    let encrypted = doc["servicesEncrypted"]
+        .as_str()
+        .ok_or_else(|| unreadable(FORMAT, "servicesEncrypted"))?;
+    let plain = match two_fas_open(encrypted, password)? {
+        Some(plain) => plain,
+        // The reference opened (or there is none) but the services do not: with a reference,
+        // the services field is damaged; without one, the password is the likelier cause.
+        None if doc["reference"].as_str().is_some_and(|r| !r.is_empty()) => {
+            return Err(unreadable(FORMAT, "servicesEncrypted"));
+        }
+        None => return Err(ImportError::WrongPassword { format: FORMAT }),
+    };
+    serde_json::from_slice(&plain).map_err(|_| unreadable(FORMAT, "decrypted services"))
+}
+
+/// A 2FAS backup, plain or encrypted with a backup password.
+pub fn read_two_fas(doc: &Value, password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
+    const FORMAT: &str = "2FAS";
+    let decrypted;
+    let services = if doc
         .get("servicesEncrypted")
         .is_some_and(|v| !v.is_null() && v != "")
     {
-        return Err(ImportError::EncryptedNotSupported { format: FORMAT });
-    }
-    let services = doc["services"]
-        .as_array()
-        .ok_or_else(|| unreadable(FORMAT, "services"))?;
+        decrypted = two_fas_services(doc, password)?;
+        decrypted
+            .as_array()
+            .ok_or_else(|| unreadable(FORMAT, "decrypted services"))?
+    } else {
+        doc["services"]
+            .as_array()
+            .ok_or_else(|| unreadable(FORMAT, "services"))?
+    };
     cap(services.len())?;
     Ok(services
         .iter()

@@ -312,7 +312,7 @@ pub fn read(
                     what: "JSON",
                 })?;
             match json {
-                ImportFormat::TwoFas => json_formats::read_two_fas(&doc)?,
+                ImportFormat::TwoFas => json_formats::read_two_fas(&doc, password)?,
                 ImportFormat::AndOtp => json_formats::read_and_otp(&doc)?,
                 ImportFormat::Bitwarden => json_formats::read_bitwarden(&doc)?,
                 _ => json_formats::read_steam(&doc)?,
