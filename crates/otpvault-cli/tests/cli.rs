@@ -1163,11 +1163,35 @@ fn import_reports_every_entry_and_imports_in_one_go() {
     );
     assert_eq!(report["entries"].as_array().unwrap().len(), 8);
     assert_eq!(report["entries"][0]["outcome"], "duplicate");
-    // A file that cannot be read is refused whole (exit 2), before the PIN is asked.
+    // An encrypted 2FAS backup: the wrong password is exit 6, the right one imports its four
+    // supported services (the fifth uses MD5).
     let encrypted_2fas = fixtures.join("2fas-encrypted.2fas");
-    let out = env.run(&["import", encrypted_2fas.to_str().unwrap()], "");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("encrypted"), "{}", stderr(&out));
+    let encrypted_2fas = encrypted_2fas.to_str().unwrap();
+    let out = env.run(
+        &[
+            "import",
+            encrypted_2fas,
+            "--password-file",
+            wrong.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let right_2fas = env.dir.path().join("right-2fas.txt");
+    std::fs::write(&right_2fas, "2fas fixture password\n").unwrap();
+    let report = env.json(
+        &[
+            "import",
+            encrypted_2fas,
+            "--password-file",
+            right_2fas.to_str().unwrap(),
+        ],
+        &pin,
+    );
+    assert_eq!(report["format"], "2fas");
+    assert_eq!(report["imported"], 4);
+    assert_eq!(report["entries"][4]["reason"], "unsupported_algorithm");
+    // A file that cannot be read is refused whole (exit 2), before the PIN is asked.
     let out = env.run(&["import", fixtures.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
