@@ -49,6 +49,8 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("steam.maFile", ImportFormat::SteamMaFile),
         ("aegis-encrypted.json", ImportFormat::Aegis),
         ("2fas-encrypted.2fas", ImportFormat::TwoFas),
+        ("andotp.json.aes", ImportFormat::AndOtpEncrypted),
+        ("andotp-old.json.aes", ImportFormat::AndOtpEncrypted),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
@@ -152,6 +154,26 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
             what: "servicesEncrypted"
         }))
     );
+    // andOTP (binary): no password, a wrong one, and a file asking for 2^32-1 PBKDF2 iterations.
+    let and_otp = fixture("andotp.json.aes");
+    assert_eq!(
+        vault.import(None, &and_otp, None),
+        Err(VaultError::Import(ImportError::PasswordRequired {
+            format: "andOTP"
+        }))
+    );
+    assert_eq!(
+        vault.import(None, &and_otp, Some("Tr0ub4dor&3")),
+        Err(VaultError::Import(ImportError::WrongPassword {
+            format: "andOTP"
+        }))
+    );
+    let mut greedy_and_otp = and_otp.clone();
+    greedy_and_otp[..4].copy_from_slice(&u32::MAX.to_be_bytes());
+    assert!(matches!(
+        vault.import(None, &greedy_and_otp, Some("andotp fixture password")),
+        Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
+    ));
     // A file asking scrypt for 1 GiB is refused before anything is allocated.
     let greedy = String::from_utf8(encrypted.clone())
         .unwrap()

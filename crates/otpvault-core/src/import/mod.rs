@@ -23,6 +23,7 @@
 //! length is checked before it is used; no input panics (fuzzed).
 
 pub mod aegis;
+pub mod andotp;
 pub mod google;
 pub mod json_formats;
 pub mod uris;
@@ -50,6 +51,8 @@ pub enum ImportFormat {
     TwoFas,
     /// andOTP backup (JSON).
     AndOtp,
+    /// andOTP encrypted backup (`.json.aes`, binary; both of the app's formats).
+    AndOtpEncrypted,
     /// Bitwarden export (JSON).
     Bitwarden,
     /// Bitwarden export (CSV).
@@ -67,6 +70,7 @@ impl ImportFormat {
             ImportFormat::UriList => "uris",
             ImportFormat::TwoFas => "2fas",
             ImportFormat::AndOtp => "andotp",
+            ImportFormat::AndOtpEncrypted => "andotp-encrypted",
             ImportFormat::Bitwarden => "bitwarden",
             ImportFormat::BitwardenCsv => "bitwarden-csv",
             ImportFormat::SteamMaFile => "steam",
@@ -240,7 +244,11 @@ impl Candidate {
 
 /// Identifies the format of an export file from its content.
 pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
-    let text = std::str::from_utf8(bytes).ok()?;
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        // Binary: the one binary format read is andOTP's encrypted backup (random-looking bytes
+        // throughout, so it is only recognised by being binary and long enough).
+        return (bytes.len() >= andotp::MIN_LEN).then_some(ImportFormat::AndOtpEncrypted);
+    };
     let start = text.trim_start_matches('\u{feff}').trim_start();
     if start.starts_with('{') || start.starts_with('[') {
         if aegis::looks_like(start) {
@@ -298,6 +306,9 @@ pub fn read(
         });
     }
     let format = sniff(bytes).ok_or(ImportError::UnknownFormat)?;
+    if format == ImportFormat::AndOtpEncrypted {
+        return Ok((format, andotp::read(bytes, password)?));
+    }
     // `sniff` found UTF-8.
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::UnknownFormat)?;
     let candidates = match format {
