@@ -86,8 +86,8 @@ pub(super) const QUICK_ALLOWS_EVERY_CODE: u32 = 1;
 const QUICK_PAYLOAD_V1: u8 = 1;
 
 /// A quick-unlock slot holding `key`: `version ‖ flags (u32 BE) ‖ vault key`, wrapped by the
-/// platform key. The flags are also stored in the row (to refuse before any prompt), but only
-/// the wrapped copy is trusted. The protector sees the vault key: it is the platform key's job
+/// platform key. The flags are also stored in the row (for `status()`, which reads no key), but
+/// only the wrapped copy is trusted. The protector sees the vault key: it is the platform key's job
 /// to encrypt it (in hardware, behind the user's presence).
 pub(super) fn new_quick_slot(
     key: &VaultKey,

@@ -557,19 +557,27 @@ impl Vault {
         if inner.session.as_ref().is_some_and(|s| s.expired(now)) {
             inner.session = None;
         }
+        // An unlock under `EveryCode` stands for the PIN of exactly one call: it is taken here,
+        // and the call decrypts what it needs, as with the PIN itself.
+        let single_call = inner
+            .session
+            .take_if(|s| s.single_call)
+            .map(|once| (once.keys, once.slot_salt));
+        let unlocked = single_call.or(unlocked.map(|Unlocked { keys, slot }| (keys, slot.salt)));
         let result = match (inner.session.as_mut(), unlocked) {
-            (Some(session), _) => {
-                let single_call = session.single_call;
-                let result = f(&mut inner.conn, session);
-                if single_call {
-                    // An unlock under `EveryCode` serves exactly one call.
-                    inner.session = None;
+            (Some(session), _) => f(&mut inner.conn, session),
+            (None, Some((keys, slot_salt))) => {
+                let salt = slot_salt.clone();
+                match Session::load(&inner.conn, keys, slot_salt, load, now) {
+                    Ok(mut transient) => f(&mut inner.conn, &mut transient),
+                    // (Keys from an `EveryCode` unlock that a PIN change elsewhere made old.)
+                    Err(err) => Err(
+                        match storage::read_pin_slot(&inner.conn, &inner.vault_id)? {
+                            Some(current) if current.salt == salt => err,
+                            _ => VaultError::Locked,
+                        },
+                    ),
                 }
-                result
-            }
-            (None, Some(Unlocked { keys, slot })) => {
-                let mut transient = Session::load(&inner.conn, keys, slot.salt, load, now)?;
-                f(&mut inner.conn, &mut transient)
                 // `transient` (key, secrets, keyed states) is wiped here.
             }
             (None, None) => Err(VaultError::Locked),
@@ -586,16 +594,27 @@ impl Vault {
     /// then make the call that shows the code without passing the PIN again).
     pub fn unlock(&self, pin: &Pin) -> Result<UnlockInfo, VaultError> {
         let Unlocked { keys, slot } = self.verify_pin(pin)?;
-        self.open_session(keys, slot.salt)
+        self.open_session(keys, slot.salt, true)
     }
 
-    /// Loads every token under `keys` and keeps them as the session.
-    fn open_session(&self, keys: RowKeys, slot_salt: Vec<u8>) -> Result<UnlockInfo, VaultError> {
+    /// Keeps `keys` as the session: under a 5/10-minute policy with every token decrypted; under
+    /// `EveryCode` (if `every_code_allowed`) with nothing decrypted but the settings, for the one
+    /// call it serves. The settings are read first, so a refused session decrypts no token.
+    fn open_session(
+        &self,
+        keys: RowKeys,
+        slot_salt: Vec<u8>,
+        every_code_allowed: bool,
+    ) -> Result<UnlockInfo, VaultError> {
         let now = self.now();
         let mut inner = self.lock_inner();
-        let mut session = Session::load(&inner.conn, keys, slot_salt, Load::All, now)?;
+        let mut session = Session::load(&inner.conn, keys, slot_salt, Load::Nothing, now)?;
         let policy = session.settings.policy;
-        session.single_call = policy.session_millis().is_none();
+        match policy.session_millis() {
+            Some(_) => session.load_all(&inner.conn)?,
+            None if every_code_allowed => session.single_call = true,
+            None => return Err(VaultError::QuickUnlockNotAllowed),
+        }
         inner.session = Some(session);
         Ok(UnlockInfo {
             policy,
@@ -922,13 +941,13 @@ impl Vault {
     /// biometrics enrolled, key deleted) removes the slot, so the app falls back to the PIN. Under
     /// `EveryCode`, refused with [`VaultError::QuickUnlockNotAllowed`] unless the user allowed it.
     pub fn quick_unlock(&self, protector: &dyn KeyProtector) -> Result<UnlockInfo, VaultError> {
-        let (slot, pin_slot) = {
+        let (slot, pin_slot, vault_id) = {
             let inner = self.lock_inner();
             let pin_slot =
                 storage::read_pin_slot(&inner.conn, &inner.vault_id)?.ok_or(VaultError::Erased)?;
             let slot = storage::read_slot(&inner.conn, &inner.vault_id, SlotKind::QuickUnlock)?
                 .ok_or(VaultError::QuickUnlockNotSet)?;
-            (slot, pin_slot)
+            (slot, pin_slot, inner.vault_id)
         };
         let (key, flags) = match open_quick_slot(&slot, protector) {
             Ok(opened) => opened,
@@ -938,13 +957,11 @@ impl Vault {
             }
             Err(err) => return Err(err),
         };
-        let vault_id = self.lock_inner().vault_id;
-        let info = self.open_session(RowKeys::new(key, vault_id), pin_slot.salt)?;
-        if info.policy == UnlockPolicy::EveryCode && flags & QUICK_ALLOWS_EVERY_CODE == 0 {
-            self.lock();
-            return Err(VaultError::QuickUnlockNotAllowed);
-        }
-        Ok(info)
+        self.open_session(
+            RowKeys::new(key, vault_id),
+            pin_slot.salt,
+            flags & QUICK_ALLOWS_EVERY_CODE != 0,
+        )
     }
 
     /// A number that changes whenever *another* connection (another `Vault` object or process)

@@ -236,7 +236,8 @@ pub(super) struct Session {
     #[allow(clippy::vec_box)]
     pub(super) tokens: Vec<Box<Loaded>>,
     pub(super) damaged: Vec<i64>,
-    /// Opened under `EveryCode`: serves one call, within [`SINGLE_CALL_MILLIS`].
+    /// Opened under `EveryCode`: holds the keys (no token) for one call, within
+    /// [`SINGLE_CALL_MILLIS`].
     pub(super) single_call: bool,
     /// Changes whenever the token list this session shows changes (see [`CodeSheet::revision`]).
     pub(super) revision: u64,
@@ -276,6 +277,13 @@ impl Session {
         };
         session.load_tokens(&tx, &manifest, load)?;
         Ok(session)
+    }
+
+    /// Decrypts every token (after a [`Load::Nothing`] load).
+    pub(super) fn load_all(&mut self, conn: &Connection) -> Result<(), VaultError> {
+        let tx = conn.unchecked_transaction()?;
+        let (manifest, _) = self.keys.read_state(&tx)?;
+        self.load_tokens(&tx, &manifest, Load::All)
     }
 
     /// Decrypts the token rows `load` names. A row that fails authentication, is not the version
