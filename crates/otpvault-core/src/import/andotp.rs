@@ -25,13 +25,9 @@ pub const MAX_ITERATIONS: u32 = 2_000_000;
 /// The smallest file either format can produce (an empty plaintext).
 pub const MIN_LEN: usize = IV + TAG;
 
+/// `iv ‖ ciphertext ‖ tag` is the vault's own sealed-blob layout: opened by the same function.
 fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    if sealed.len() < IV + TAG {
-        return None;
-    }
-    let (iv, rest) = sealed.split_at(IV);
-    let (ciphertext, tag) = rest.split_at(rest.len() - TAG);
-    super::aegis::open_gcm(key, iv, ciphertext, tag)
+    crate::vault::crypto::open(key, b"", sealed).ok()
 }
 
 /// The plaintext JSON of an encrypted andOTP backup.

@@ -170,7 +170,8 @@ fn two_fas_open(field: &str, password: &str) -> Result<Option<Zeroizing<Vec<u8>>
 fn two_fas_services(doc: &Value, password: Option<&str>) -> Result<Value, ImportError> {
     const FORMAT: &str = "2FAS";
     let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
-    if let Some(reference) = doc["reference"].as_str().filter(|r| !r.is_empty())
+    let reference = doc["reference"].as_str().filter(|r| !r.is_empty());
+    if let Some(reference) = reference
         && two_fas_open(reference, password)?.is_none()
     {
         return Err(ImportError::WrongPassword { format: FORMAT });
@@ -182,7 +183,7 @@ fn two_fas_services(doc: &Value, password: Option<&str>) -> Result<Value, Import
         Some(plain) => plain,
         // The reference opened (or there is none) but the services do not: with a reference,
         // the services field is damaged; without one, the password is the likelier cause.
-        None if doc["reference"].as_str().is_some_and(|r| !r.is_empty()) => {
+        None if reference.is_some() => {
             return Err(unreadable(FORMAT, "servicesEncrypted"));
         }
         None => return Err(ImportError::WrongPassword { format: FORMAT }),
