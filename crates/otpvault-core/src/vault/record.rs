@@ -120,7 +120,7 @@ impl Manifest {
 /// How long a PIN unlocks the codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnlockPolicy {
-    /// The PIN is asked for every code; the vault never stays unlocked.
+    /// The PIN is asked for every code: an unlock serves the next one call (within 30 s).
     EveryCode,
     /// Codes stay available until 5 minutes after the unlock.
     FiveMinutes,
