@@ -12,6 +12,7 @@
 //! - [`token`]: a validated token (secret, issuer, account, algorithm, digits, TOTP/HOTP/Steam).
 //! - [`uri`]: parsing and building `otpauth://` Key URIs (QR codes at enrolment).
 //! - [`clock`]: wall and monotonic time, and the time correction offset.
+//! - [`activation`]: activation with a short code (CPace on ristretto255), client and server sides.
 //! - [`import`]: other authenticators' export files read into tokens, with a report per entry.
 //! - [`vault`]: the encrypted SQLite token store: PIN, key slots, unlock policy, throttling. Its
 //!   storage and crypto are private to the crate; tests reach them through `test_support`
@@ -30,6 +31,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod activation;
 pub mod clock;
 pub mod error;
 pub mod import;

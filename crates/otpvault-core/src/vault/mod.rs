@@ -726,6 +726,18 @@ impl Vault {
         self.with_session(pin, Load::Nothing, |conn, s| s.add(conn, token))
     }
 
+    /// Stores the result of an activation ([`crate::activation`]): the token and the measured
+    /// clock offset as the time correction, in one transaction.
+    pub fn activate(
+        &self,
+        pin: Option<&Pin>,
+        activated: crate::activation::Activated,
+    ) -> Result<TokenInfo, VaultError> {
+        self.with_session(pin, Load::Nothing, |conn, s| {
+            s.add_with_offset(conn, activated.token, Some(activated.clock_offset))
+        })
+    }
+
     /// Reads an export file of another authenticator ([`crate::import`]; `password` opens an
     /// encrypted one) and reports what importing
     /// it would do, entry by entry (import, duplicate of a token already here or earlier in the

@@ -488,7 +488,26 @@ impl Session {
         conn: &mut Connection,
         token: Token,
     ) -> Result<TokenInfo, VaultError> {
+        self.add_with_offset(conn, token, None)
+    }
+
+    /// Adds `token` and, when given, sets the time correction, in one transaction.
+    pub(super) fn add_with_offset(
+        &mut self,
+        conn: &mut Connection,
+        token: Token,
+        time_offset: Option<i64>,
+    ) -> Result<TokenInfo, VaultError> {
+        let settings = time_offset.map(|time_offset| Settings {
+            time_offset,
+            ..self.settings
+        });
         let id = self.write(conn, |tx, manifest, keys| {
+            if let Some(settings) = &settings {
+                let sealed = keys.seal_settings(settings)?;
+                storage::set_settings(tx, &sealed)?;
+                manifest.settings = sealed_nonce(&sealed)?;
+            }
             let id = manifest.next_id;
             manifest.next_id = id
                 .checked_add(1)
@@ -507,6 +526,9 @@ impl Session {
             manifest.set_token(id, nonce);
             Ok(id)
         })?;
+        if let Some(settings) = settings {
+            self.settings = settings;
+        }
         Ok(self.cache(id, token))
     }
 
