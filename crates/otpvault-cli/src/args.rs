@@ -233,6 +233,19 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         password_file: Option<PathBuf>,
     },
+    /// Activate this vault with an issuer's 5-digit activation code (OTP PAT style): asks the
+    /// vault PIN, the portal password and the code (with --pin-stdin: three lines of standard
+    /// input, in that order), derives the token with the issuer over CPace (no secret on the
+    /// wire), stores it with the measured clock correction and prints its first code.
+    Activate {
+        /// The issuer's origin, e.g. https://portal.example.org (bound into the exchange: the
+        /// same origin the issuer is configured with).
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The portal username.
+        #[arg(long, value_name = "NAME")]
+        user: String,
+    },
     /// Print every token as an otpauth:// URI (asks for the PIN).
     Export {
         /// Export as otpauth:// URIs, one per line.

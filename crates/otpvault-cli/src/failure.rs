@@ -18,10 +18,15 @@ pub const EXIT_VAULT: u8 = 5;
 /// Exit status: an export file's password is missing or wrong (nothing imported).
 pub const EXIT_FILE_PASSWORD: u8 = 6;
 
+/// Exit status: an activation was refused (wrong or expired code, server not authenticated) or
+/// the issuer could not be reached (nothing stored).
+pub const EXIT_ACTIVATION: u8 = 7;
+
 /// The exit codes, as `--help` prints them.
 pub const EXIT_HELP: &str = "Exit codes: 0 success, 2 invalid input or usage, 3 wrong PIN, \
 4 locked out (the message gives the seconds left), 5 vault missing, unreadable, corrupted or tampered, \
-6 wrong or missing password of a file to import.";
+6 wrong or missing password of a file to import, 7 activation refused or issuer unreachable \
+(nothing stored).";
 
 /// A failure with its exit status; the message is one line and never quotes input.
 #[derive(Debug)]
@@ -51,6 +56,26 @@ impl Failure {
             kind,
             message: message.into(),
         }
+    }
+}
+
+impl From<otpvault_core::activation::ActivationError> for Failure {
+    fn from(err: otpvault_core::activation::ActivationError) -> Self {
+        use otpvault_core::activation::ActivationError as E;
+        let kind = match &err {
+            E::WrongCode { .. } => "activation_wrong_code",
+            E::Expired => "activation_expired",
+            E::Burned => "activation_burned",
+            E::AlreadyUsed => "activation_used",
+            E::RateLimited { .. } => "activation_rate_limited",
+            E::ServerNotAuthenticated { .. } => "activation_server_not_authenticated",
+            E::ClockUnreliable { .. } | E::ClockOffsetAbsurd { .. } => "activation_clock",
+            E::InvalidInput { .. } => return Failure::invalid(err.to_string()),
+            E::Malformed { .. } | E::ServerError { .. } | E::Finished | E::Rng => {
+                "activation_failed"
+            }
+        };
+        Failure::new(EXIT_ACTIVATION, kind, err.to_string())
     }
 }
 

@@ -84,6 +84,15 @@ pub enum Report {
         /// Its current code (`None` for HOTP).
         code: Option<Code>,
     },
+    /// `activate`: the new token, its first code and the clock correction stored.
+    Activated {
+        /// The token.
+        token: TokenInfo,
+        /// Its current code.
+        code: Code,
+        /// Seconds added to the device clock.
+        clock_offset: i64,
+    },
     /// `list`.
     Tokens(Vec<TokenInfo>),
     /// `code`.
@@ -262,6 +271,15 @@ impl Report {
                 ),
                 None => token_json(token),
             },
+            Report::Activated {
+                token,
+                code,
+                clock_offset,
+            } => merge(
+                token_json(token),
+                json!({"code": code.value, "seconds_left": code.seconds_left,
+                       "clock_offset": clock_offset}),
+            ),
             Report::Tokens(tokens) => Value::Array(tokens.iter().map(token_json).collect()),
             Report::Codes(rows) => Value::Array(rows.iter().map(row_json).collect()),
             Report::Renamed(token) => token_json(token),
@@ -301,6 +319,18 @@ impl Report {
                 "Created {} (PBKDF2-HMAC-SHA256, {kdf_iterations} iterations; no device key on this computer).",
                 path.display()
             )],
+            Report::Activated {
+                token,
+                code,
+                clock_offset,
+            } => vec![
+                format!("Activated #{} {}", token.id, label(token)),
+                format!("Clock correction: {clock_offset:+} s (measured against the issuer)"),
+                format!(
+                    "Current code: {} (valid {} s more)",
+                    code.value, code.seconds_left
+                ),
+            ],
             Report::Added { token, code } => {
                 let mut lines = vec![format!("Added #{} {}", token.id, label(token))];
                 if token.weak_secret {

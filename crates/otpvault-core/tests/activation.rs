@@ -52,7 +52,11 @@ fn cpace_matches_the_drafts_ristretto255_vectors() {
     assert_eq!(k_a.to_vec(), unhex(&v["K"]));
     assert_eq!(k_b.to_vec(), unhex(&v["K"]));
     let (ada, adb) = (unhex(&v["ADa"]), unhex(&v["ADb"]));
-    let transcript = [cpace::lv_cat(&[&big_ya, &ada]), cpace::lv_cat(&[&big_yb, &adb])].concat();
+    let transcript = [
+        cpace::lv_cat(&[&big_ya, &ada]),
+        cpace::lv_cat(&[&big_yb, &adb]),
+    ]
+    .concat();
     assert_eq!(transcript, unhex(&v["transcript_ir"]));
     let isk = cpace::isk(&sid, k_a.as_slice(), &big_ya, &ada, &big_yb, &adb);
     assert_eq!(isk.to_vec(), unhex(&v["ISK_IR"]));
@@ -60,7 +64,9 @@ fn cpace_matches_the_drafts_ristretto255_vectors() {
     let valid = &v["scalar_mult_valid"];
     let s = Scalar::from_bytes_mod_order(unhex(&valid["s"]).try_into().unwrap());
     assert_eq!(
-        cpace::scalar_mult_vfy(&s, &unhex(&valid["X"])).unwrap().to_vec(),
+        cpace::scalar_mult_vfy(&s, &unhex(&valid["X"]))
+            .unwrap()
+            .to_vec(),
         unhex(&valid["result"])
     );
     let invalid = &v["scalar_mult_vfy_invalid"];
@@ -68,7 +74,10 @@ fn cpace_matches_the_drafts_ristretto255_vectors() {
     for point in invalid["points"].as_array().unwrap() {
         assert!(cpace::scalar_mult_vfy(&s, &unhex(point)).is_none());
     }
-    assert!(cpace::scalar_mult_vfy(&s, &[0u8; 31]).is_none(), "short encoding");
+    assert!(
+        cpace::scalar_mult_vfy(&s, &[0u8; 31]).is_none(),
+        "short encoding"
+    );
 }
 
 /// A minimal honest issuer run from the core's pure server functions.
@@ -134,10 +143,16 @@ impl TestServer {
                 let ta = activation::hex_field(&map, "ta", 64, "ta").unwrap();
                 let keys = self.keys.as_ref().unwrap();
                 if !cpace::tag_matches(&keys.expected_ta, &ta) {
-                    return (401, json!({"error": "wrong_code", "attempts_left": 2}).to_string());
+                    return (
+                        401,
+                        json!({"error": "wrong_code", "attempts_left": 2}).to_string(),
+                    );
                 }
                 let now_ms = self.clock.wall_seconds() * 1000;
-                (200, activation::finish_body(keys.finish_key.as_slice(), now_ms))
+                (
+                    200,
+                    activation::finish_body(keys.finish_key.as_slice(), now_ms),
+                )
             }
             _ => (404, "{}".into()),
         }
@@ -175,15 +190,30 @@ fn a_slow_phone_is_corrected_and_its_first_code_verifies_at_offset_zero() {
     let server_clock = ManualClock::new(T0);
     let phone = ManualClock::new(T0 - 95);
     let mut server = TestServer::new("04217", server_clock.clone());
-    let done = run(&phone, &mut server, "https://portal.example.org", "04217", |_, _, _| {})
-        .expect("honest activation");
-    assert!((94..=96).contains(&done.clock_offset), "{}", done.clock_offset);
+    let done = run(
+        &phone,
+        &mut server,
+        "https://portal.example.org",
+        "04217",
+        |_, _, _| {},
+    )
+    .expect("honest activation");
+    assert!(
+        (94..=96).contains(&done.clock_offset),
+        "{}",
+        done.clock_offset
+    );
     assert_eq!(done.credential_id, "cred-1");
     assert_eq!(done.token.issuer(), "Provincia");
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vault.db");
-    let vault = Vault::create(&path, PIN, create_options(UnlockPolicy::FiveMinutes, &phone)).unwrap();
+    let vault = Vault::create(
+        &path,
+        PIN,
+        create_options(UnlockPolicy::FiveMinutes, &phone),
+    )
+    .unwrap();
     let p = pin(PIN);
     let info = vault.activate(Some(&p), done).unwrap();
     assert_eq!(vault.time_offset(Some(&p)).unwrap(), 95);
@@ -229,14 +259,18 @@ fn a_server_without_the_code_gets_nothing_stored() {
             "tampered digits",
             "https://portal.example.org",
             "04217",
-            rewrite(activation::EXCHANGE_PATH, |v| v["credential"]["digits"] = json!(8)),
+            rewrite(activation::EXCHANGE_PATH, |v| {
+                v["credential"]["digits"] = json!(8)
+            }),
             ActivationError::WrongCode { attempts_left: 2 },
         ),
         (
             "tampered issuer",
             "https://portal.example.org",
             "04217",
-            rewrite(activation::EXCHANGE_PATH, |v| v["credential"]["issuer"] = json!("Evil")),
+            rewrite(activation::EXCHANGE_PATH, |v| {
+                v["credential"]["issuer"] = json!("Evil")
+            }),
             ActivationError::WrongCode { attempts_left: 2 },
         ),
         (
@@ -280,7 +314,9 @@ fn a_server_without_the_code_gets_nothing_stored() {
             "digits out of range",
             "https://portal.example.org",
             "04217",
-            rewrite(activation::EXCHANGE_PATH, |v| v["credential"]["digits"] = json!(300)),
+            rewrite(activation::EXCHANGE_PATH, |v| {
+                v["credential"]["digits"] = json!(300)
+            }),
             ActivationError::Malformed { what: "digits" },
         ),
     ];
@@ -303,17 +339,30 @@ fn a_server_without_the_code_gets_nothing_stored() {
 fn errors_end_the_activation_and_statuses_map_to_typed_errors() {
     let clock = Arc::new(ManualClock::new(T0));
     let statuses = [
-        (401, json!({"error": "wrong_code", "attempts_left": 1}), ActivationError::WrongCode { attempts_left: 1 }),
+        (
+            401,
+            json!({"error": "wrong_code", "attempts_left": 1}),
+            ActivationError::WrongCode { attempts_left: 1 },
+        ),
         (410, json!({"error": "expired"}), ActivationError::Expired),
         (410, json!({"error": "burned"}), ActivationError::Burned),
         (409, json!({"error": "used"}), ActivationError::AlreadyUsed),
-        (429, json!({"error": "rate_limited", "retry_after": 30}), ActivationError::RateLimited { retry_after_seconds: 30 }),
+        (
+            429,
+            json!({"error": "rate_limited", "retry_after": 30}),
+            ActivationError::RateLimited {
+                retry_after_seconds: 30,
+            },
+        ),
         (500, json!({}), ActivationError::ServerError { status: 500 }),
     ];
     for (status, body, expected) in statuses {
         let (mut client, _) =
             ActivationClient::new("https://p.example", "u", "pw", "12345", clock.clone()).unwrap();
-        assert_eq!(client.handle(status, &body.to_string()).unwrap_err(), expected);
+        assert_eq!(
+            client.handle(status, &body.to_string()).unwrap_err(),
+            expected
+        );
         assert_eq!(
             client.handle(200, "{}").unwrap_err(),
             ActivationError::Finished
@@ -322,7 +371,10 @@ fn errors_end_the_activation_and_statuses_map_to_typed_errors() {
     let (mut client, _) =
         ActivationClient::new("https://p.example", "u", "pw", "12345", clock.clone()).unwrap();
     let huge = format!("{{\"session\":\"{}\"}}", "0".repeat(activation::MAX_BODY));
-    assert!(matches!(client.handle(200, &huge), Err(ActivationError::Malformed { .. })));
+    assert!(matches!(
+        client.handle(200, &huge),
+        Err(ActivationError::Malformed { .. })
+    ));
     for bad in ["123", "12a45", "", "12345678901"] {
         assert!(matches!(
             ActivationClient::new("https://p.example", "u", "pw", bad, clock.clone()),
@@ -397,6 +449,9 @@ fn the_fixed_randomness_vector_is_reproduced() {
         std::fs::write(&path, &text).unwrap();
     }
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(stored, vector, "tests/vectors/activation.json is stale (OTPVAULT_REGENERATE=1)");
+    assert_eq!(
+        stored, vector,
+        "tests/vectors/activation.json is stale (OTPVAULT_REGENERATE=1)"
+    );
     assert_eq!(done.clock_offset, 95);
 }

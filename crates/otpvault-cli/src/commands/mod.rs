@@ -1,6 +1,7 @@
 //! One module per command. Each takes the [`Context`] and its arguments and returns a [`Report`]
 //! for the rendering layer (or, for the live views, draws frames itself through `watch`).
 
+mod activate;
 mod add;
 mod change_pin;
 mod code;
@@ -36,6 +37,7 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
             issuer,
             typed,
         } => add::run(ctx, uri, qr, account, issuer, &typed)?,
+        Command::Activate { server, user } => activate::run(ctx, &server, &user)?,
         Command::List => list::run(ctx)?,
         Command::Code { query, at } => code::run(ctx, query.as_deref(), at)?,
         Command::Next { query } => code::next(ctx, &query)?,

@@ -266,12 +266,11 @@ impl ActivationClient {
             } => {
                 let received_at = self.clock.monotonic_millis();
                 let device_seconds = self.clock.wall_seconds();
-                let server_time_ms = map
-                    .get("server_time_ms")
-                    .and_then(|v| v.as_u64())
-                    .ok_or(ActivationError::Malformed {
+                let server_time_ms = map.get("server_time_ms").and_then(|v| v.as_u64()).ok_or(
+                    ActivationError::Malformed {
                         what: "server_time_ms",
-                    })?;
+                    },
+                )?;
                 let tf = hex_field(&map, "tf", 32, "tf")?;
                 if !cpace::tag_matches(&time_tag(finish_key.as_slice(), server_time_ms), &tf) {
                     return Err(ActivationError::ServerNotAuthenticated {
@@ -282,7 +281,8 @@ impl ActivationClient {
                 if round_trip_millis > MAX_ROUND_TRIP_MILLIS {
                     return Err(ActivationError::ClockUnreliable { round_trip_millis });
                 }
-                let clock_offset = offset_seconds(server_time_ms, round_trip_millis, device_seconds)?;
+                let clock_offset =
+                    offset_seconds(server_time_ms, round_trip_millis, device_seconds)?;
                 let token = Token::new(
                     Secret::from_bytes(secret.to_vec())
                         .map_err(|_| ActivationError::Malformed { what: "secret" })?,

@@ -27,8 +27,8 @@
 //!   round trip of step 3 on its monotonic clock and sets the vault's time correction to
 //!   `server_time + rtt/2 − device_time` (refused beyond a 5 s round trip or a 24 h offset).
 
-pub mod cpace;
 mod client;
+pub mod cpace;
 mod server;
 
 pub use client::{Activated, ActivationClient, Request, Step};
@@ -77,7 +77,9 @@ pub enum ActivationError {
     #[error("the activation code has expired; ask the portal for a new one")]
     Expired,
     /// The code was burned by too many failed attempts.
-    #[error("the activation code was burned by too many failed attempts; ask the portal for a new one")]
+    #[error(
+        "the activation code was burned by too many failed attempts; ask the portal for a new one"
+    )]
     Burned,
     /// The code was already used to activate a device.
     #[error("the activation code was already used")]
@@ -326,13 +328,19 @@ pub fn hex_decode(text: &str, len: usize) -> Option<Vec<u8>> {
 }
 
 /// A JSON object from a message body, within the size cap.
-pub fn parse_body(body: &str) -> Result<serde_json::Map<String, serde_json::Value>, ActivationError> {
+pub fn parse_body(
+    body: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, ActivationError> {
     if body.len() > MAX_BODY {
-        return Err(ActivationError::Malformed { what: "body too large" });
+        return Err(ActivationError::Malformed {
+            what: "body too large",
+        });
     }
     match serde_json::from_str(body) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
-        _ => Err(ActivationError::Malformed { what: "not a JSON object" }),
+        _ => Err(ActivationError::Malformed {
+            what: "not a JSON object",
+        }),
     }
 }
 
@@ -366,7 +374,10 @@ pub fn text_field(
 /// Random bytes: the OS CSPRNG, or (for test vectors only) a stream expanded from a seed.
 pub(crate) enum Randomness {
     Os,
-    Seeded { seed: Zeroizing<Vec<u8>>, counter: u64 },
+    Seeded {
+        seed: Zeroizing<Vec<u8>>,
+        counter: u64,
+    },
 }
 
 impl Randomness {

@@ -1,0 +1,135 @@
+//! `otpvault activate`: the OTP PAT flow. The vault PIN is checked first (a wrong PIN must not
+//! cost an activation attempt), then the portal password and the 5-digit code are read and the
+//! exchange runs against the issuer (see `otpvault_core::activation`); the token and the measured
+//! clock correction are stored together, and the first code is printed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use otpvault_core::activation::{ActivationClient, MAX_BODY, Request, Step};
+use otpvault_core::{Pin, SystemClock};
+
+use crate::context::{Context, now};
+use crate::failure::{EXIT_ACTIVATION, Failure, Outcome};
+use crate::input::tell;
+use crate::render::Report;
+
+/// The origin (`scheme://host[:port]`, lowercase, no path) of the `--server` URL, and the base
+/// URL requests go to. Only `https`, or `http` to a loopback address.
+fn origin_of(server: &str) -> Outcome<String> {
+    let server = server.trim().trim_end_matches('/');
+    let (scheme, rest) = server.split_once("://").ok_or_else(|| {
+        Failure::invalid("--server must be a URL such as https://portal.example.org")
+    })?;
+    let scheme = scheme.to_ascii_lowercase();
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        return Err(Failure::invalid(
+            "--server must be an origin (scheme, host and port; no path or credentials)",
+        ));
+    }
+    let host = rest.to_ascii_lowercase();
+    let loopback =
+        host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+    match scheme.as_str() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Failure::invalid(
+                "--server must use https (plain http is accepted for a loopback address only)",
+            ));
+        }
+        _ => return Err(Failure::invalid("--server must be an https:// URL")),
+    }
+    Ok(format!("{scheme}://{host}"))
+}
+
+fn unreachable(err: impl std::fmt::Display) -> Failure {
+    Failure::new(
+        EXIT_ACTIVATION,
+        "activation_unreachable",
+        format!("the issuer could not be reached: {err}"),
+    )
+}
+
+fn post(agent: &ureq::Agent, origin: &str, request: &Request) -> Outcome<(u16, String)> {
+    let mut response = agent
+        .post(format!("{origin}{}", request.path))
+        .header("Content-Type", "application/json")
+        .send(request.body.as_str())
+        .map_err(unreachable)?;
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY as u64)
+        .read_to_string()
+        .map_err(unreachable)?;
+    Ok((status, body))
+}
+
+pub fn run(ctx: &Context, server: &str, user: &str) -> Outcome<Report> {
+    let origin = origin_of(server)?;
+    let vault = ctx.open()?;
+    let pin_text = ctx.ask_pin(&vault, "Vault PIN: ")?;
+    let pin = Pin::new(&pin_text)?;
+    vault.unlock(&pin)?;
+    let password = ctx.pins.read("Portal password: ")?;
+    let code = ctx.pins.read("Activation code: ")?;
+    let (mut client, mut request) = ActivationClient::new(
+        &origin,
+        user,
+        &password,
+        code.trim(),
+        Arc::new(SystemClock::new()),
+    )?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .max_redirects(0)
+        .build()
+        .into();
+    let done = loop {
+        let (status, body) = post(&agent, &origin, &request)?;
+        match client.handle(status, &body)? {
+            Step::Send(next) => request = next,
+            Step::Done(done) => break done,
+        }
+    };
+    let clock_offset = done.clock_offset;
+    if clock_offset.abs() >= 30 {
+        tell(&format!(
+            "Note: this device's clock is {} s {}; codes are corrected by that much.",
+            clock_offset.abs(),
+            if clock_offset > 0 { "slow" } else { "fast" }
+        ));
+    }
+    let info = vault.activate(Some(&pin), done)?;
+    let code = vault.code(Some(&pin), info.id, now())?;
+    vault.lock();
+    Ok(Report::Activated {
+        token: info,
+        code: (&code).into(),
+        clock_offset,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn only_https_or_loopback_http_origins_are_accepted() {
+        assert_eq!(
+            origin_of("https://Portal.Example.org/").unwrap(),
+            "https://portal.example.org"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert!(origin_of("http://portal.example.org").is_err());
+        assert!(origin_of("https://portal.example.org/login").is_err());
+        assert!(origin_of("https://user@portal.example.org").is_err());
+        assert!(origin_of("portal.example.org").is_err());
+    }
+}

@@ -1,0 +1,152 @@
+//! # otpvault-issuer
+//!
+//! A reference issuer, as a portal would run it: portal users with Argon2id password hashes,
+//! activation with a 5-digit code over CPace (the server side of
+//! [`otpvault_core::activation`]), CARGOS-style enrolment (an `otpauth://` URI and its QR code,
+//! confirmed by the first code, then an API key), and a TOTP verifier with a ±1 step window,
+//! replay refusal by compare-and-swap, durable failure counting with lockout, and drift recording.
+//!
+//! State lives in one SQLite file ([`store`]); every change is a transaction, and every call
+//! takes the time explicitly (`now_ms`) so tests can move it.
+
+#![forbid(unsafe_code)]
+
+pub mod activation;
+pub mod http;
+pub mod password;
+pub mod qr;
+pub mod store;
+pub mod verifier;
+
+use otpvault_core::Algorithm;
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds an activation code stays valid.
+pub const ACTIVATION_TTL_MS: u64 = 300_000;
+/// Failed exchanges that burn an activation code.
+pub const ACTIVATION_ATTEMPTS: u32 = 3;
+/// Digits of an activation code.
+pub const ACTIVATION_DIGITS: usize = 5;
+
+/// What the issuer proposes for new credentials and how it verifies codes.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The issuer name shown in apps.
+    pub issuer: String,
+    /// This server's origin as apps are configured with it (bound into every activation).
+    pub origin: String,
+    /// HMAC algorithm of new credentials.
+    pub algorithm: Algorithm,
+    /// Digits of new credentials.
+    pub digits: u8,
+    /// Period of new credentials.
+    pub period: u32,
+    /// Steps accepted either side of the current one (RFC 6238 §5.2).
+    pub window: u32,
+    /// Consecutive failures before a lockout (RFC 4226 §7.3).
+    pub max_failures: u32,
+    /// First lockout, doubled with every further failure, capped at one hour.
+    pub lockout_ms: u64,
+    /// Argon2id memory in KiB for portal passwords.
+    pub password_memory_kib: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "otpvault-issuer".into(),
+            origin: "http://127.0.0.1:8080".into(),
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+            period: 30,
+            window: 1,
+            max_failures: 5,
+            lockout_ms: 30_000,
+            password_memory_kib: password::DEFAULT_MEMORY_KIB,
+        }
+    }
+}
+
+/// Errors of the issuer. Messages never carry a code, a password, a secret or a key.
+#[derive(Debug, thiserror::Error)]
+pub enum IssuerError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The database file is from a newer version.
+    #[error("the database has schema version {0}, newer than this issuer knows")]
+    TooNew(i64),
+    /// No such user.
+    #[error("no such user")]
+    UnknownUser,
+    /// The user already exists.
+    #[error("the user already exists")]
+    UserExists,
+    /// The username or password is unusable.
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
+    /// The activation protocol refused a message.
+    #[error(transparent)]
+    Activation(#[from] activation::StepError),
+    /// The operating system's random number generator failed.
+    #[error("the random number generator failed")]
+    Rng,
+    /// The server could not listen.
+    #[error("listen: {0}")]
+    Listen(String),
+    /// Writing the QR image failed.
+    #[error("QR image: {0}")]
+    Qr(String),
+}
+
+/// An issuer over one SQLite file (one connection; open one per thread).
+pub struct Issuer {
+    conn: Connection,
+    config: Config,
+}
+
+impl Issuer {
+    /// Opens (creating and migrating) the issuer database at `path`.
+    pub fn open(path: &Path, config: Config) -> Result<Self, IssuerError> {
+        let conn = store::open(path)?;
+        Ok(Self { conn, config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The connection (for tests and the benches that inspect state).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// The wall clock in milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Random bytes from the OS.
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], IssuerError> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|_| IssuerError::Rng)?;
+    Ok(out)
+}
+
+/// A uniformly random decimal string of `digits` digits (rejection sampling, no modulo bias).
+pub(crate) fn random_digits(digits: usize) -> Result<String, IssuerError> {
+    let mut out = String::with_capacity(digits);
+    while out.len() < digits {
+        let [byte] = random::<1>()?;
+        if byte < 250 {
+            out.push(char::from(b'0' + byte % 10));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,224 @@
+//! `otpvault-issuer`: the reference issuer's command line.
+//!
+//! Exit status: 0 done (or the code accepted), 1 the code refused (wrong, replayed, locked out),
+//! 2 usage or an unknown user, 3 storage or any other failure.
+
+use clap::{Parser, Subcommand};
+use otpvault_core::Algorithm;
+use otpvault_issuer::verifier::{Confirmation, Verdict};
+use otpvault_issuer::{Config, Issuer, IssuerError, now_ms};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use zeroize::Zeroizing;
+
+#[derive(Parser)]
+#[command(
+    name = "otpvault-issuer",
+    version,
+    about = "Reference issuer: portal users, activation codes, enrolment and code verification"
+)]
+struct Cli {
+    /// The issuer's SQLite database (created on first use).
+    #[arg(long, env = "OTPVAULT_ISSUER_DB")]
+    db: PathBuf,
+    /// Issuer name shown in apps.
+    #[arg(long, default_value = "otpvault-issuer")]
+    issuer: String,
+    /// HMAC algorithm of new credentials (SHA1, SHA256, SHA512).
+    #[arg(long, default_value = "SHA1")]
+    algorithm: String,
+    /// Digits of new credentials (6 to 8).
+    #[arg(long, default_value_t = 6)]
+    digits: u8,
+    /// Period of new credentials in seconds.
+    #[arg(long, default_value_t = 30)]
+    period: u32,
+    /// Steps accepted either side of the current one.
+    #[arg(long, default_value_t = 1)]
+    window: u32,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates a portal user; the password is read from standard input.
+    AddUser {
+        /// The username.
+        name: String,
+        /// Read the password from standard input (the only way; never from argv).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Creates a 5-digit activation code for a user (valid 300 s) and prints it first.
+    Activation {
+        /// The username.
+        name: String,
+    },
+    /// Serves the HTTP API until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on (loopback unless told otherwise).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// This server's origin as apps are configured with it (default: http://LISTEN).
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Starts an enrolment: prints the otpauth:// URI and writes its QR code.
+    Enrol {
+        /// The username.
+        name: String,
+        /// Where to write the QR code PNG.
+        #[arg(long)]
+        qr: Option<PathBuf>,
+    },
+    /// Confirms an enrolment with the first code and prints the API key.
+    Confirm {
+        /// The username.
+        name: String,
+        /// The code the app shows.
+        code: String,
+    },
+    /// Verifies a code: exit 0 when accepted, 1 when refused.
+    Verify {
+        /// The username.
+        name: String,
+        /// The code.
+        code: String,
+        /// Print the verdict as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn fail(err: &IssuerError) -> ExitCode {
+    eprintln!("otpvault-issuer: {err}");
+    match err {
+        IssuerError::UnknownUser | IssuerError::UserExists | IssuerError::InvalidInput(_) => {
+            ExitCode::from(2)
+        }
+        _ => ExitCode::from(3),
+    }
+}
+
+fn verdict_text(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Accepted { drift_steps, .. } => format!("accepted (drift {drift_steps} steps)"),
+        Verdict::Wrong {
+            failures,
+            locked_for_ms: Some(ms),
+        } => {
+            format!(
+                "wrong code ({failures} failures; locked out for {} s)",
+                ms.div_ceil(1000)
+            )
+        }
+        Verdict::Wrong { failures, .. } => format!("wrong code ({failures} failures)"),
+        Verdict::Replayed => "replayed: this code (or a newer one) was already accepted".into(),
+        Verdict::LockedOut { retry_after_ms } => {
+            format!(
+                "locked out: retry after {} s",
+                retry_after_ms.div_ceil(1000)
+            )
+        }
+        Verdict::NoCredential => "the user has no credential to verify".into(),
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
+    let algorithm = Algorithm::parse(&cli.algorithm).ok_or(IssuerError::InvalidInput(
+        "the algorithm must be SHA1, SHA256 or SHA512",
+    ))?;
+    if !(6..=8).contains(&cli.digits) || !(15..=300).contains(&cli.period) {
+        return Err(IssuerError::InvalidInput(
+            "digits must be 6 to 8 and the period 15 to 300 s",
+        ));
+    }
+    let mut config = Config {
+        issuer: cli.issuer,
+        algorithm,
+        digits: cli.digits,
+        period: cli.period,
+        window: cli.window.min(10),
+        ..Config::default()
+    };
+    if let Command::Serve { listen, origin } = &cli.command {
+        config.origin = origin.clone().unwrap_or_else(|| format!("http://{listen}"));
+    }
+    let mut issuer = Issuer::open(&cli.db, config.clone())?;
+    match cli.command {
+        Command::AddUser { name, .. } => {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|_| IssuerError::InvalidInput("could not read the password"))?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            issuer.add_user(&name, password, now_ms())?;
+            eprintln!("user {name} created");
+        }
+        Command::Activation { name } => {
+            let (code, expires_ms) = issuer.create_activation(&name, now_ms())?;
+            println!(
+                "{} valid 300 s for {name} (until {} ms since the epoch)",
+                code.as_str(),
+                expires_ms
+            );
+        }
+        Command::Serve { listen, .. } => {
+            let stop = Arc::new(AtomicBool::new(false));
+            #[cfg(unix)]
+            for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                signal_hook::flag::register(signal, stop.clone())
+                    .map_err(|err| IssuerError::Listen(err.to_string()))?;
+            }
+            drop(issuer);
+            otpvault_issuer::http::serve(&cli.db, &config, &listen, stop, |address| {
+                eprintln!("listening on http://{address} (origin {})", config.origin);
+            })?;
+            eprintln!("stopped");
+        }
+        Command::Enrol { name, qr } => {
+            let uri = issuer.enrol(&name, now_ms())?;
+            if let Some(path) = qr {
+                otpvault_issuer::qr::write_png(&uri, &path)?;
+                eprintln!("QR code written to {}", path.display());
+            }
+            println!("{}", uri.as_str());
+        }
+        Command::Confirm { name, code } => {
+            match issuer.confirm_enrolment(&name, &code, now_ms())? {
+                Confirmation::Confirmed { api_key } => println!("{}", api_key.as_str()),
+                Confirmation::Refused(verdict) => {
+                    eprintln!("otpvault-issuer: {}", verdict_text(&verdict));
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Verify { name, code, json } => {
+            let verdict = issuer.verify(&name, &code, now_ms())?;
+            if json {
+                println!("{}", otpvault_issuer::http::verdict_answer(&verdict).body);
+            }
+            if matches!(verdict, Verdict::Accepted { .. }) {
+                if !json {
+                    println!("{}", verdict_text(&verdict));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("otpvault-issuer: {}", verdict_text(&verdict));
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(err) => fail(&err),
+    }
+}

@@ -1,0 +1,308 @@
+//! The code verifier every portal needs, and CARGOS-style enrolment on top of it.
+//!
+//! `verify(user, code, now)`:
+//! 1. In one transaction: a locked-out credential answers `LockedOut` with the time left;
+//!    otherwise the failure counter is incremented and **committed before the code is checked**
+//!    (a crash or a killed request cannot give a free guess; RFC 4226 §7.3).
+//! 2. The code is compared in constant time with the steps `current + drift ± window`
+//!    (RFC 6238 §5.2; drift is what the last accepted code showed, §6, capped at ±10 steps).
+//! 3. A match is accepted by a compare-and-swap: `UPDATE … SET last_step = s WHERE last_step < s`.
+//!    Of N concurrent submissions of one code exactly one changes the row; the others, and any
+//!    code for a step not newer than the last accepted one, are `Replayed`. Acceptance resets
+//!    the failure counter and records the drift.
+//! 4. A mismatch that reaches `max_failures` locks the credential for `lockout_ms`, doubled with
+//!    every further failure, capped at an hour.
+
+use crate::activation::parse_algorithm;
+use crate::{Issuer, IssuerError, random};
+use otpvault_core::activation::hex_encode;
+use otpvault_core::{Format, Generator, OtpKind, Secret, Token, TokenParams};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// Largest drift (in steps) the verifier follows.
+const MAX_DRIFT_STEPS: i64 = 10;
+/// Longest lockout.
+const MAX_LOCKOUT_MS: u64 = 3_600_000;
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The code is right and newer than any accepted before.
+    Accepted {
+        /// The accepted step.
+        step: u64,
+        /// Accepted step − current step.
+        drift_steps: i64,
+    },
+    /// The code matches no step in the window.
+    Wrong {
+        /// Consecutive failures so far.
+        failures: u32,
+        /// When this failure started a lockout, its length.
+        locked_for_ms: Option<u64>,
+    },
+    /// The code is for a step not newer than the last accepted one.
+    Replayed,
+    /// Too many failures: try again later.
+    LockedOut {
+        /// Milliseconds until the lockout ends.
+        retry_after_ms: u64,
+    },
+    /// The user has no credential in the state asked for.
+    NoCredential,
+}
+
+struct CredentialRow {
+    id: String,
+    secret: Zeroizing<Vec<u8>>,
+    algorithm: String,
+    digits: u8,
+    period: u32,
+    drift_steps: i64,
+}
+
+/// What confirming an enrolment gives.
+#[derive(Debug)]
+pub enum Confirmation {
+    /// The credential is active; the API key is shown once (only its SHA-256 is stored).
+    Confirmed {
+        /// The new API key.
+        api_key: Zeroizing<String>,
+    },
+    /// The code was refused.
+    Refused(Verdict),
+}
+
+impl Issuer {
+    fn credential(&self, user: &str, status: &str) -> Result<Option<CredentialRow>, IssuerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT c.id, c.secret, c.algorithm, c.digits, c.period, c.drift_steps
+                 FROM credentials c JOIN users u ON u.id = c.user_id
+                 WHERE u.name = ?1 AND c.status = ?2 ORDER BY c.created_ms DESC, c.rowid DESC
+                 LIMIT 1",
+                params![user, status],
+                |r| {
+                    Ok(CredentialRow {
+                        id: r.get(0)?,
+                        secret: Zeroizing::new(r.get(1)?),
+                        algorithm: r.get(2)?,
+                        digits: r.get(3)?,
+                        period: r.get(4)?,
+                        drift_steps: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Verifies `code` for the user's active credential at `now_ms`.
+    pub fn verify(&mut self, user: &str, code: &str, now_ms: u64) -> Result<Verdict, IssuerError> {
+        self.verify_status(user, code, now_ms, "active")
+    }
+
+    fn verify_status(
+        &mut self,
+        user: &str,
+        code: &str,
+        now_ms: u64,
+        status: &str,
+    ) -> Result<Verdict, IssuerError> {
+        let Some(row) = self.credential(user, status)? else {
+            return Ok(Verdict::NoCredential);
+        };
+        let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
+        // 1. Lockout check and the failure counted, durably, before anything is compared.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (locked_until, failures): (i64, u32) = tx.query_row(
+            "SELECT locked_until_ms, failures FROM credentials WHERE id = ?1",
+            [&row.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if locked_until > now {
+            return Ok(Verdict::LockedOut {
+                retry_after_ms: u64::try_from(locked_until - now).unwrap_or(0),
+            });
+        }
+        let failures = failures.saturating_add(1);
+        tx.execute(
+            "UPDATE credentials SET failures = ?1 WHERE id = ?2",
+            params![failures, row.id],
+        )?;
+        tx.commit()?;
+
+        // 2. Constant-time comparison over the window around the drift-corrected step.
+        let secret = Secret::from_bytes(row.secret.to_vec())
+            .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
+        let generator = Generator::new(
+            &secret,
+            parse_algorithm(&row.algorithm),
+            Format::Decimal(row.digits),
+        )
+        .map_err(|_| IssuerError::InvalidInput("stored credential"))?;
+        let period = u64::from(row.period.max(1));
+        let current = now_ms / 1000 / period;
+        let drift = row.drift_steps.clamp(-MAX_DRIFT_STEPS, MAX_DRIFT_STEPS);
+        let center = current.saturating_add_signed(drift);
+        let matched = generator
+            .verify_counter(code.trim(), center, self.config.window)
+            .and_then(|offset| center.checked_add_signed(offset));
+
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let verdict = match matched {
+            Some(step) => {
+                let step_i = i64::try_from(step).unwrap_or(i64::MAX);
+                let drift_steps = step_i - i64::try_from(current).unwrap_or(i64::MAX);
+                // 3. Compare-and-swap on the last accepted step.
+                let changed = tx.execute(
+                    "UPDATE credentials SET last_step = ?1, failures = 0, locked_until_ms = 0,
+                     drift_steps = ?2 WHERE id = ?3 AND (last_step IS NULL OR last_step < ?1)",
+                    params![step_i, drift_steps, row.id],
+                )?;
+                if changed == 1 {
+                    Verdict::Accepted { step, drift_steps }
+                } else {
+                    Verdict::Replayed
+                }
+            }
+            None => {
+                let current_failures: u32 = tx.query_row(
+                    "SELECT failures FROM credentials WHERE id = ?1",
+                    [&row.id],
+                    |r| r.get(0),
+                )?;
+                let locked_for_ms = (current_failures >= self.config.max_failures).then(|| {
+                    let doublings = (current_failures - self.config.max_failures).min(20);
+                    self.config
+                        .lockout_ms
+                        .saturating_mul(1u64 << doublings)
+                        .min(MAX_LOCKOUT_MS)
+                });
+                if let Some(length) = locked_for_ms {
+                    tx.execute(
+                        "UPDATE credentials SET locked_until_ms = ?1 WHERE id = ?2",
+                        params![
+                            now.saturating_add(i64::try_from(length).unwrap_or(0)),
+                            row.id
+                        ],
+                    )?;
+                }
+                Verdict::Wrong {
+                    failures: current_failures,
+                    locked_for_ms,
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(verdict)
+    }
+
+    /// Starts a CARGOS-style enrolment: a new random secret for `user`, pending until the first
+    /// code confirms it (an earlier pending one is dropped). Returns the `otpauth://` URI to show
+    /// as a QR code or as text.
+    pub fn enrol(&mut self, user: &str, now_ms: u64) -> Result<Zeroizing<String>, IssuerError> {
+        let user_id: i64 = self
+            .conn
+            .query_row("SELECT id FROM users WHERE name = ?1", [user], |r| r.get(0))
+            .optional()?
+            .ok_or(IssuerError::UnknownUser)?;
+        let secret = Secret::generate().map_err(|_| IssuerError::Rng)?;
+        let token = Token::new(
+            secret.clone(),
+            TokenParams {
+                issuer: self.config.issuer.clone(),
+                account: user.to_owned(),
+                algorithm: self.config.algorithm,
+                digits: self.config.digits,
+                kind: OtpKind::Totp {
+                    period: self.config.period,
+                },
+            },
+        )
+        .map_err(|_| IssuerError::InvalidInput("credential parameters"))?;
+        let id = format!("c{}", hex_encode(&random::<12>()?));
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM credentials WHERE user_id = ?1 AND status = 'pending'",
+            [user_id],
+        )?;
+        tx.execute(
+            "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status,
+             source, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 'enrolment', ?7)",
+            params![
+                id,
+                user_id,
+                secret.expose(),
+                self.config.algorithm.as_str(),
+                self.config.digits,
+                self.config.period,
+                i64::try_from(now_ms).unwrap_or(i64::MAX)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(otpvault_core::uri::build(&token))
+    }
+
+    /// Confirms the pending enrolment of `user` with a code from the app: the credential becomes
+    /// the user's active one and an API key is issued.
+    pub fn confirm_enrolment(
+        &mut self,
+        user: &str,
+        code: &str,
+        now_ms: u64,
+    ) -> Result<Confirmation, IssuerError> {
+        let verdict = self.verify_status(user, code, now_ms, "pending")?;
+        if !matches!(verdict, Verdict::Accepted { .. }) {
+            return Ok(Confirmation::Refused(verdict));
+        }
+        let Some(row) = self.credential(user, "pending")? else {
+            return Ok(Confirmation::Refused(Verdict::NoCredential));
+        };
+        let api_key = Zeroizing::new(format!("ovk_{}", hex_encode(&random::<32>()?)));
+        let hash = Sha256::digest(api_key.as_bytes());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE credentials SET status = 'revoked' WHERE status = 'active'
+             AND user_id = (SELECT user_id FROM credentials WHERE id = ?1)",
+            [&row.id],
+        )?;
+        let changed = tx.execute(
+            "UPDATE credentials SET status = 'active', api_key_hash = ?1
+             WHERE id = ?2 AND status = 'pending'",
+            params![hash.as_slice(), row.id],
+        )?;
+        if changed != 1 {
+            return Ok(Confirmation::Refused(Verdict::Replayed));
+        }
+        tx.commit()?;
+        Ok(Confirmation::Confirmed { api_key })
+    }
+
+    /// Whether `api_key` is the key of `user`'s active credential (constant-time on the hash).
+    pub fn check_api_key(&self, user: &str, api_key: &str) -> Result<bool, IssuerError> {
+        let stored: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT c.api_key_hash FROM credentials c JOIN users u ON u.id = c.user_id
+                 WHERE u.name = ?1 AND c.status = 'active' AND c.api_key_hash IS NOT NULL",
+                [user],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let hash = Sha256::digest(api_key.as_bytes());
+        Ok(stored.is_some_and(|s| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(s.as_slice(), hash.as_slice()))
+        }))
+    }
+}
