@@ -4,8 +4,10 @@
 //! 1. In one transaction: a locked-out credential answers `LockedOut` with the time left;
 //!    otherwise the failure counter is incremented and **committed before the code is checked**
 //!    (a crash or a killed request cannot give a free guess; RFC 4226 §7.3).
-//! 2. The code is compared in constant time with the steps `current + drift ± window`
-//!    (RFC 6238 §5.2; drift is what the last accepted code showed, §6, capped at ±10 steps).
+//! 2. The code is compared in constant time with the steps `current ± window` (RFC 6238 §5.2),
+//!    the window stretched on one side by the drift the last accepted code showed (§6; at most
+//!    `window` more steps), so a clock that runs steadily behind keeps working while the ±2
+//!    steps of a fresh credential stay refused.
 //! 3. A match is accepted by a compare-and-swap: `UPDATE … SET last_step = s WHERE last_step < s`.
 //!    Of N concurrent submissions of one code exactly one changes the row; the others, and any
 //!    code for a step not newer than the last accepted one, are `Replayed`. Acceptance resets
@@ -21,8 +23,6 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-/// Largest drift (in steps) the verifier follows.
-const MAX_DRIFT_STEPS: i64 = 10;
 /// Longest lockout.
 const MAX_LOCKOUT_MS: u64 = 3_600_000;
 
@@ -136,7 +136,7 @@ impl Issuer {
         )?;
         tx.commit()?;
 
-        // 2. Constant-time comparison over the window around the drift-corrected step.
+        // 2. Constant-time comparison over the window.
         let secret = Secret::from_bytes(row.secret.to_vec())
             .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
         let generator = Generator::new(
@@ -147,11 +147,25 @@ impl Issuer {
         .map_err(|_| IssuerError::InvalidInput("stored credential"))?;
         let period = u64::from(row.period.max(1));
         let current = now_ms / 1000 / period;
-        let drift = row.drift_steps.clamp(-MAX_DRIFT_STEPS, MAX_DRIFT_STEPS);
-        let center = current.saturating_add_signed(drift);
-        let matched = generator
-            .verify_counter(code.trim(), center, self.config.window)
-            .and_then(|offset| center.checked_add_signed(offset));
+        // The window around the current step, stretched by the drift the last accepted code
+        // showed (at most `window` more steps, on that side only).
+        let window = i64::from(self.config.window);
+        let drift = row.drift_steps.clamp(-window, window);
+        let (low, high) = (-window + drift.min(0), window + drift.max(0));
+        let mut matched = None;
+        for offset in low..=high {
+            let Some(step) = current.checked_add_signed(offset) else {
+                continue;
+            };
+            // Every candidate is computed and compared in constant time; the one closest to
+            // the current step wins.
+            if otpvault_core::otp::codes_equal(generator.value_at(step).as_str(), code.trim())
+                && matched.is_none_or(|(_, best): (u64, i64)| offset.abs() < best.abs())
+            {
+                matched = Some((step, offset));
+            }
+        }
+        let matched = matched.map(|(step, _)| step);
 
         let tx = self
             .conn

@@ -1,0 +1,210 @@
+//! Both enrolment flows end to end with the real `otpvault` binary against the reference issuer
+//! (its HTTP server and admin calls run in this process on loopback):
+//! - OTP PAT: `otpvault activate --server URL --user NAME --pin-stdin` with the PIN, the portal
+//!   password and the 5-digit code on standard input; the first code it prints verifies;
+//! - CARGOS: enrol → `otpvault add --qr` of the issuer's PNG → confirm with the printed code →
+//!   API key.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use otpvault_issuer::verifier::{Confirmation, Verdict};
+use otpvault_issuer::{Config, Issuer, now_ms};
+use serde_json::Value;
+
+const PIN: &str = "13579";
+
+fn otpvault(vault: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+        .arg("--vault")
+        .arg(vault)
+        .arg("--pin-stdin")
+        .args(args)
+        .env("OTPVAULT_NO_AGENT", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+struct Server {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    origin: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+}
+
+fn serve(db: &Path) -> Server {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = {
+        let (db, stop) = (db.to_owned(), stop.clone());
+        let config = Config {
+            origin: String::new(),
+            password_memory_kib: 64,
+            ..Config::default()
+        };
+        std::thread::spawn(move || {
+            otpvault_issuer::http::serve(&db, &config, "127.0.0.1:0", stop, |a| tx.send(a).unwrap())
+                .unwrap()
+        })
+    };
+    let origin = format!("http://{}", rx.recv().unwrap());
+    Server {
+        stop,
+        thread: Some(thread),
+        origin,
+    }
+}
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf, Issuer, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("issuer.db");
+    let server = serve(&db);
+    let mut issuer = Issuer::open(
+        &db,
+        Config {
+            origin: server.origin.clone(),
+            password_memory_kib: 64,
+            ..Config::default()
+        },
+    )
+    .unwrap();
+    issuer
+        .add_user("mario", "portal password", now_ms())
+        .unwrap();
+    let vault = dir.path().join("vault.db");
+    let out = otpvault(
+        &vault,
+        &["init", "--kdf-iterations", "600000"],
+        &format!("{PIN}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, vault, issuer, server)
+}
+
+#[test]
+fn otp_pat_activation_with_the_cli_stores_the_token_and_its_first_code_verifies() {
+    let (_dir, vault, mut issuer, server) = setup();
+    let (code, _) = issuer.create_activation("mario", now_ms()).unwrap();
+    let args = [
+        "--json",
+        "activate",
+        "--server",
+        &server.origin,
+        "--user",
+        "mario",
+    ];
+    // A wrong PIN costs no activation attempt: the PIN is checked before the issuer is called.
+    let out = otpvault(
+        &vault,
+        &args,
+        &format!("24680\nportal password\n{}\n", code.as_str()),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    // A wrong code: exit 7, nothing stored.
+    let wrong = if code.as_str() == "00000" {
+        "11111"
+    } else {
+        "00000"
+    };
+    let out = otpvault(&vault, &args, &format!("{PIN}\nportal password\n{wrong}\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = otpvault(&vault, &["--json", "list"], &format!("{PIN}\n"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&list.stdout).unwrap(),
+        Value::Array(vec![])
+    );
+
+    let out = otpvault(
+        &vault,
+        &args,
+        &format!("{PIN}\nportal password\n{}\n", code.as_str()),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["account"], "mario");
+    assert!(report["clock_offset"].as_i64().unwrap().abs() <= 1);
+    let first = report["code"].as_str().unwrap();
+    assert!(matches!(
+        issuer.verify("mario", first, now_ms()).unwrap(),
+        Verdict::Accepted { .. }
+    ));
+    let offset = otpvault(&vault, &["--json", "time-offset"], &format!("{PIN}\n"));
+    assert!(offset.status.success());
+    // The code was used: a second activation with it fails and stores nothing more.
+    let out = otpvault(
+        &vault,
+        &args,
+        &format!("{PIN}\nportal password\n{}\n", code.as_str()),
+    );
+    assert_eq!(out.status.code(), Some(7));
+    let list = otpvault(&vault, &["--json", "list"], &format!("{PIN}\n"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&list.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn cargos_enrolment_scans_the_issuers_png_and_confirms_with_the_printed_code() {
+    let (dir, vault, mut issuer, _server) = setup();
+    let uri = issuer.enrol("mario", now_ms()).unwrap();
+    let png = dir.path().join("enrol.png");
+    otpvault_issuer::qr::write_png(&uri, &png).unwrap();
+    let out = otpvault(
+        &vault,
+        &["--json", "add", "--qr", png.to_str().unwrap()],
+        &format!("{PIN}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(added["issuer"], "otpvault-issuer");
+    let code = added["code"].as_str().unwrap();
+    match issuer.confirm_enrolment("mario", code, now_ms()).unwrap() {
+        Confirmation::Confirmed { api_key } => assert!(api_key.starts_with("ovk_")),
+        other => panic!("{other:?}"),
+    }
+}

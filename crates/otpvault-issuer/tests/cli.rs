@@ -1,0 +1,154 @@
+//! The `otpvault-issuer` binary as scripts drive it: add-user from standard input, activation
+//! (the code is the first word), enrol with a QR PNG, confirm, verify's exit codes and `--json`,
+//! and `serve` stopping cleanly on SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn issuer(db: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault-issuer"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn now() -> u64 {
+    otpvault_issuer::now_ms() / 1000
+}
+
+#[test]
+fn the_admin_commands_work_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("issuer.db");
+    let out = issuer(
+        &db,
+        &["add-user", "mario", "--password-stdin"],
+        "portal password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = issuer(&db, &["add-user", "mario", "--password-stdin"], "again\n");
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = issuer(&db, &["activation", "mario"], "");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let code = stdout.split_whitespace().next().unwrap();
+    assert!(
+        code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{stdout}"
+    );
+    assert_eq!(
+        issuer(&db, &["activation", "nobody"], "").status.code(),
+        Some(2)
+    );
+
+    let png = dir.path().join("enrol.png");
+    let out = issuer(&db, &["enrol", "mario", "--qr", png.to_str().unwrap()], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let uri = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(uri.starts_with("otpauth://totp/otpvault-issuer:mario?"));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+
+    let token = otpvault_core::uri::parse(&uri).unwrap();
+    // Not confirmed yet: verify has no credential.
+    let code = token.code_at(now());
+    assert_eq!(
+        issuer(&db, &["verify", "mario", &code], "").status.code(),
+        Some(1)
+    );
+    let out = issuer(&db, &["confirm", "mario", &code], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("ovk_"));
+    // The confirming code was consumed: verifying it again is a replay.
+    let out = issuer(&db, &["verify", "mario", &code, "--json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["error"], "replayed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("replayed"));
+    // The next step's code is accepted (window +1).
+    let next = token.code_at(now() + 30);
+    let out = issuer(&db, &["verify", "mario", &next, "--json"], "");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["accepted"], true);
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_answers_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("issuer.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault-issuer"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--listen", &listen])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(
+        line.contains(&format!("listening on http://{listen}")),
+        "{line}"
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut health = agent
+        .get(format!("http://{listen}/v1/health"))
+        .call()
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(
+        health.body_mut().read_to_string().unwrap(),
+        "{\"status\":\"ok\"}"
+    );
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopped"));
+}
