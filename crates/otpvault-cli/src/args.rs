@@ -238,7 +238,7 @@ pub enum Command {
     /// input, in that order), derives the token with the issuer over CPace (no secret on the
     /// wire), stores it with the measured clock correction and prints its first code.
     Activate {
-        /// The issuer's origin, e.g. https://portal.example.org (bound into the exchange: the
+        /// The issuer's origin, `https://HOST[:PORT]` (bound into the exchange: the
         /// same origin the issuer is configured with).
         #[arg(long, value_name = "URL")]
         server: String,

@@ -95,6 +95,18 @@ fn import_fixtures() -> Vec<Vec<u8>> {
     .collect()
 }
 
+/// Every request and answer body of the recorded activation (tests/vectors/activation.json).
+fn activation_messages() -> Vec<Vec<u8>> {
+    let doc = vectors("activation.json");
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|step| [&step["request"]["body"], &step["response"]["body"]])
+        .map(|body| body.as_str().unwrap().as_bytes().to_vec())
+        .collect()
+}
+
 fn main() {
     let out = PathBuf::from(
         std::env::args()
@@ -144,6 +156,10 @@ fn main() {
         (
             "import_read",
             write_all(&out.join("import_read"), import_fixtures()),
+        ),
+        (
+            "activation_messages",
+            write_all(&out.join("activation_messages"), activation_messages()),
         ),
     ];
     for (target, n) in counts {

@@ -225,6 +225,55 @@ pub enum OtpError {
     /// The system random generator failed.
     #[error("the system random generator failed")]
     Rng,
+    /// Activation: the server could not prove it knows the code — the code or the portal password
+    /// is wrong, or this is not the configured server. Nothing was stored.
+    #[error("the activation code or password is wrong ({attempts_left} attempts left)")]
+    ActivationWrongCode {
+        /// Exchanges the server will still accept for this code.
+        attempts_left: u32,
+    },
+    /// Activation: the code expired (ask the portal for a new one).
+    #[error("the activation code has expired")]
+    ActivationExpired,
+    /// Activation: the code was burned by too many failed attempts.
+    #[error("the activation code was burned by too many failed attempts")]
+    ActivationBurned,
+    /// Activation: the code (or this activation's result) was already used.
+    #[error("the activation code was already used")]
+    ActivationUsed,
+    /// Activation: the server asks to wait.
+    #[error("the server asks to wait {retry_after_seconds} s")]
+    ActivationRateLimited {
+        /// Seconds to wait.
+        retry_after_seconds: u64,
+    },
+    /// Activation: the server failed a check an honest server always passes (an invalid point, a
+    /// server time whose tag does not verify). Nothing was stored.
+    #[error("the server is not authenticated: {reason}")]
+    ActivationServerNotAuthenticated {
+        /// What failed.
+        reason: String,
+    },
+    /// Activation: a message was not what the protocol says, an argument was unusable, or the
+    /// activation had already ended.
+    #[error("activation failed: {reason}")]
+    ActivationFailed {
+        /// What was wrong.
+        reason: String,
+    },
+    /// Activation: the server answered with an HTTP status the protocol does not use.
+    #[error("the server answered with HTTP status {status}")]
+    ActivationServerError {
+        /// The status.
+        status: u16,
+    },
+    /// Activation: the round trip was too slow or the server's time too far from the device's
+    /// to set the clock correction.
+    #[error("the clock offset cannot be measured: {reason}")]
+    ActivationClock {
+        /// Why.
+        reason: String,
+    },
     /// An export file to import cannot be read at all; nothing was imported.
     #[error("{reason}")]
     ImportUnreadable {
@@ -281,6 +330,35 @@ impl From<SecretError> for OtpError {
             kind,
             position,
             reason: err.to_string(),
+        }
+    }
+}
+
+impl From<otpvault_core::activation::ActivationError> for OtpError {
+    fn from(err: otpvault_core::activation::ActivationError) -> Self {
+        use otpvault_core::activation::ActivationError as E;
+        let reason = err.to_string();
+        match err {
+            E::WrongCode { attempts_left } => OtpError::ActivationWrongCode { attempts_left },
+            E::Expired => OtpError::ActivationExpired,
+            E::Burned => OtpError::ActivationBurned,
+            E::AlreadyUsed => OtpError::ActivationUsed,
+            E::RateLimited {
+                retry_after_seconds,
+            } => OtpError::ActivationRateLimited {
+                retry_after_seconds,
+            },
+            E::ServerNotAuthenticated { reason } => OtpError::ActivationServerNotAuthenticated {
+                reason: reason.into(),
+            },
+            E::ServerError { status } => OtpError::ActivationServerError { status },
+            E::ClockUnreliable { .. } | E::ClockOffsetAbsurd { .. } => {
+                OtpError::ActivationClock { reason }
+            }
+            E::Malformed { .. } | E::InvalidInput { .. } | E::Finished => {
+                OtpError::ActivationFailed { reason }
+            }
+            E::Rng => OtpError::Rng,
         }
     }
 }

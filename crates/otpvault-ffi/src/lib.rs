@@ -19,11 +19,13 @@
 
 uniffi::setup_scaffolding!("otpvault");
 
+pub mod activation;
 pub mod background;
 pub mod codes;
 pub mod error;
 pub mod types;
 pub mod vault;
 
+pub use activation::{ActivationClient, ActivationResult};
 pub use error::{OtpError, ProtectorFailure, SecretErrorKind, UriErrorKind};
 pub use vault::{Clock, DeviceKeyProtector, OtpVault, QuickUnlockProtector};

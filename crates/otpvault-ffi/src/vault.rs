@@ -97,7 +97,7 @@ fn device_key(p: Option<Arc<dyn DeviceKeyProtector>>) -> Option<Arc<dyn core::Ke
     p.map(|p| Arc::new(ForeignDeviceKey(p)) as Arc<dyn core::KeyProtector>)
 }
 
-fn clock(c: Option<Arc<dyn Clock>>) -> Arc<dyn core::Clock> {
+pub(crate) fn clock(c: Option<Arc<dyn Clock>>) -> Arc<dyn core::Clock> {
     match c {
         Some(c) => Arc::new(ForeignClock(c)),
         None => Arc::new(core::SystemClock::new()),
@@ -256,6 +256,15 @@ impl OtpVault {
     pub fn add_uri(&self, uri: String) -> Result<TokenInfo, OtpError> {
         let uri = Zeroizing::new(uri);
         Ok(self.inner.add_uri(None, &uri)?)
+    }
+
+    /// Stores a finished activation: the token and the measured clock correction, in one
+    /// transaction. A result can be stored once.
+    pub fn activate(
+        &self,
+        result: Arc<crate::activation::ActivationResult>,
+    ) -> Result<TokenInfo, OtpError> {
+        Ok(self.inner.activate(None, result.take()?)?)
     }
 
     /// Adds a token typed by hand: the base32 secret and its fields.
