@@ -19,12 +19,13 @@ use serde_json::Value;
 
 const PIN: &str = "13579";
 
+/// Runs `otpvault --vault VAULT ARGS --pin-stdin` (the flag last, as the scripts write it).
 fn otpvault(vault: &Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
         .arg("--vault")
         .arg(vault)
-        .arg("--pin-stdin")
         .args(args)
+        .arg("--pin-stdin")
         .env("OTPVAULT_NO_AGENT", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -336,6 +336,44 @@ fn a_server_without_the_code_gets_nothing_stored() {
 }
 
 #[test]
+fn a_slow_final_round_trip_or_an_absurd_server_time_stores_nothing() {
+    // More than 5 s between sending the confirmation and its answer: no usable offset.
+    let clock = ManualClock::new(T0);
+    let mut server = TestServer::new("04217", clock.clone());
+    let result = run(
+        &clock,
+        &mut server,
+        "https://portal.example.org",
+        "04217",
+        |path, _, _| {
+            if path == activation::CONFIRM_PATH {
+                clock.advance_millis(6_000);
+            }
+        },
+    );
+    assert_eq!(
+        result.unwrap_err(),
+        ActivationError::ClockUnreliable {
+            round_trip_millis: 6_040
+        }
+    );
+    // A server two days ahead (its time correctly tagged): refused.
+    let phone = ManualClock::new(T0 - 2 * 86_400);
+    let mut server = TestServer::new("04217", ManualClock::new(T0));
+    let result = run(
+        &phone,
+        &mut server,
+        "https://portal.example.org",
+        "04217",
+        |_, _, _| {},
+    );
+    assert!(matches!(
+        result.unwrap_err(),
+        ActivationError::ClockOffsetAbsurd { .. }
+    ));
+}
+
+#[test]
 fn errors_end_the_activation_and_statuses_map_to_typed_errors() {
     let clock = Arc::new(ManualClock::new(T0));
     let statuses = [
