@@ -115,6 +115,7 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
             (EXIT_FILE_PASSWORD, "file_password_required")
         }
         VaultError::Import(_) => (EXIT_INVALID, "unreadable_import"),
+        VaultError::WeakPassphrase { .. } => (EXIT_INVALID, "weak_passphrase"),
     }
 }
 
@@ -129,6 +130,10 @@ impl From<VaultError> for Failure {
                   changes need write permission on the file and its directory"
                     .to_owned()
             }
+            VaultError::WeakPassphrase {
+                hint: Some(ref hint),
+                ..
+            } => format!("{err}: {hint}"),
             other => other.to_string(),
         };
         Failure {

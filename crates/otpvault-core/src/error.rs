@@ -292,6 +292,15 @@ pub enum VaultError {
     /// An export file to import cannot be read at all (nothing was imported).
     #[error("{0}")]
     Import(#[from] crate::import::ImportError),
+    /// The passphrase chosen for an encrypted export is too easy to guess (zxcvbn score below
+    /// 3 of 4); `hint` is zxcvbn's advice, never the passphrase.
+    #[error("the passphrase is too easy to guess (strength {score} of 4, needs 3)")]
+    WeakPassphrase {
+        /// zxcvbn's score, 0–4.
+        score: u8,
+        /// Advice for the person.
+        hint: Option<String>,
+    },
 }
 
 impl From<rusqlite::Error> for VaultError {

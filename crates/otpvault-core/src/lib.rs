@@ -13,6 +13,8 @@
 //! - [`uri`]: parsing and building `otpauth://` Key URIs (QR codes at enrolment).
 //! - [`clock`]: wall and monotonic time, and the time correction offset.
 //! - [`activation`]: activation with a short code (CPace on ristretto255), client and server sides.
+//! - [`backup`]: otpvault's own encrypted backup (Argon2id, AES-256-GCM), restored through import.
+//! - [`export`]: the vault's tokens in Aegis's format and as Google Authenticator transfer QR codes.
 //! - [`import`]: other authenticators' export files read into tokens, with a report per entry.
 //! - [`vault`]: the encrypted SQLite token store: PIN, key slots, unlock policy, throttling. Its
 //!   storage and crypto are private to the crate; tests reach them through `test_support`
@@ -32,8 +34,10 @@
 #![forbid(unsafe_code)]
 
 pub mod activation;
+pub mod backup;
 pub mod clock;
 pub mod error;
+pub mod export;
 pub mod import;
 mod keyed;
 pub mod otp;

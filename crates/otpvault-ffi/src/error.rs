@@ -274,6 +274,15 @@ pub enum OtpError {
         /// Why.
         reason: String,
     },
+    /// The passphrase chosen for an encrypted export is too easy to guess (zxcvbn score below 3
+    /// of 4); `hint` is advice for the person.
+    #[error("the passphrase is too easy to guess (strength {score} of 4)")]
+    WeakPassphrase {
+        /// zxcvbn's score, 0–4.
+        score: u8,
+        /// zxcvbn's advice, if any.
+        hint: Option<String>,
+    },
     /// An export file to import cannot be read at all; nothing was imported.
     #[error("{reason}")]
     ImportUnreadable {
@@ -417,6 +426,7 @@ impl From<VaultError> for OtpError {
             VaultError::QuickUnlockNotAllowed => OtpError::QuickUnlockNotAllowed,
             VaultError::Erased => OtpError::Erased,
             VaultError::Rng => OtpError::Rng,
+            VaultError::WeakPassphrase { score, hint } => OtpError::WeakPassphrase { score, hint },
             VaultError::Import(err) => OtpError::ImportUnreadable {
                 reason: err.to_string(),
             },

@@ -59,7 +59,23 @@ pub enum ImportFormat {
     BitwardenCsv,
     /// Steam Desktop Authenticator `.maFile`.
     SteamMaFile,
+    /// otpvault's own encrypted backup ([`crate::backup`]).
+    OtpvaultBackup,
 }
+
+/// Every format, in the order `--format` lists them.
+pub const FORMATS: [ImportFormat; 10] = [
+    ImportFormat::GoogleAuthenticator,
+    ImportFormat::Aegis,
+    ImportFormat::UriList,
+    ImportFormat::TwoFas,
+    ImportFormat::AndOtp,
+    ImportFormat::AndOtpEncrypted,
+    ImportFormat::Bitwarden,
+    ImportFormat::BitwardenCsv,
+    ImportFormat::SteamMaFile,
+    ImportFormat::OtpvaultBackup,
+];
 
 impl ImportFormat {
     /// A stable name (`google`, `aegis`, `uris`).
@@ -74,7 +90,13 @@ impl ImportFormat {
             ImportFormat::Bitwarden => "bitwarden",
             ImportFormat::BitwardenCsv => "bitwarden-csv",
             ImportFormat::SteamMaFile => "steam",
+            ImportFormat::OtpvaultBackup => "otpvault-backup",
         }
+    }
+
+    /// The format with this [`ImportFormat::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        FORMATS.into_iter().find(|f| f.name() == name)
     }
 }
 
@@ -244,6 +266,9 @@ impl Candidate {
 
 /// Identifies the format of an export file from its content.
 pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
+    if crate::backup::looks_like(bytes) {
+        return Some(ImportFormat::OtpvaultBackup);
+    }
     let Ok(text) = std::str::from_utf8(bytes) else {
         // Binary: the one binary format read is andOTP's encrypted backup (random-looking bytes
         // throughout, so it is only recognised by being binary and long enough).
@@ -286,13 +311,43 @@ pub struct ReadFile {
     pub format: ImportFormat,
     /// Every entry, in the file's order.
     pub candidates: Vec<Candidate>,
+    /// The settings an otpvault backup carries (`None` for other formats).
+    pub settings: Option<crate::backup::BackupSettings>,
 }
 
 /// Reads an export file once (running its KDF once when encrypted) for
 /// [`crate::Vault::preview_read`] and [`crate::Vault::import_read`].
 pub fn read_file(bytes: &[u8], password: Option<&str>) -> Result<ReadFile, ImportError> {
-    let (format, candidates) = read(bytes, password)?;
-    Ok(ReadFile { format, candidates })
+    read_file_as(bytes, password, None)
+}
+
+/// [`read_file`] as `format` (the user's `--format`), or as sniffed when `None`. A file that is
+/// not in the format asked for is refused as unreadable in it.
+pub fn read_file_as(
+    bytes: &[u8],
+    password: Option<&str>,
+    format: Option<ImportFormat>,
+) -> Result<ReadFile, ImportError> {
+    if format.is_none_or(|f| f == ImportFormat::OtpvaultBackup) && crate::backup::looks_like(bytes)
+    {
+        if bytes.len() > MAX_IMPORT_BYTES {
+            return Err(ImportError::TooLarge {
+                max: MAX_IMPORT_BYTES,
+            });
+        }
+        let (candidates, settings) = crate::backup::open(bytes, password)?;
+        return Ok(ReadFile {
+            format: ImportFormat::OtpvaultBackup,
+            candidates,
+            settings: Some(settings),
+        });
+    }
+    let (format, candidates) = read_as(bytes, password, format)?;
+    Ok(ReadFile {
+        format,
+        candidates,
+        settings: None,
+    })
 }
 
 /// Reads every entry of an export file (in the file's order); `password` opens an encrypted one.
@@ -300,12 +355,33 @@ pub fn read(
     bytes: &[u8],
     password: Option<&str>,
 ) -> Result<(ImportFormat, Vec<Candidate>), ImportError> {
+    read_as(bytes, password, None)
+}
+
+/// [`read`] as `format`, or as sniffed when `None`.
+pub fn read_as(
+    bytes: &[u8],
+    password: Option<&str>,
+    format: Option<ImportFormat>,
+) -> Result<(ImportFormat, Vec<Candidate>), ImportError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge {
             max: MAX_IMPORT_BYTES,
         });
     }
-    let format = sniff(bytes).ok_or(ImportError::UnknownFormat)?;
+    let sniffed = sniff(bytes).ok_or(ImportError::UnknownFormat)?;
+    let format = match format {
+        Some(asked) if asked != sniffed => {
+            return Err(ImportError::Unreadable {
+                format: asked.name(),
+                what: "the file is not in this format",
+            });
+        }
+        _ => sniffed,
+    };
+    if format == ImportFormat::OtpvaultBackup {
+        return Ok((format, crate::backup::open(bytes, password)?.0));
+    }
     if format == ImportFormat::AndOtpEncrypted {
         return Ok((format, andotp::read(bytes, password)?));
     }

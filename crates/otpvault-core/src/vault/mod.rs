@@ -905,6 +905,79 @@ impl Vault {
         })
     }
 
+    /// Every token, decrypted, in display order (the PIN is always required).
+    pub fn export_tokens(&self, pin: &Pin) -> Result<Vec<Token>, VaultError> {
+        self.with_session(Some(pin), Load::All, |_, s| {
+            Ok(s.tokens.iter().map(|t| t.token.clone()).collect())
+        })
+    }
+
+    /// otpvault's encrypted backup of every token, the order, the names, the HOTP counters, the
+    /// time correction and the policy ([`crate::backup`]). The passphrase must reach zxcvbn's
+    /// score 3 (names in the vault count against it): [`VaultError::WeakPassphrase`] otherwise.
+    pub fn export_backup(
+        &self,
+        pin: &Pin,
+        passphrase: &str,
+        kdf: crate::backup::BackupKdf,
+    ) -> Result<Vec<u8>, VaultError> {
+        let (tokens, settings) = self.with_session(Some(pin), Load::All, |_, s| {
+            Ok((
+                s.tokens.iter().map(|t| t.token.clone()).collect::<Vec<_>>(),
+                s.settings,
+            ))
+        })?;
+        check_passphrase(passphrase, &tokens)?;
+        crate::backup::seal(
+            &tokens,
+            crate::backup::BackupSettings {
+                time_offset: settings.time_offset,
+                policy: settings.policy,
+            },
+            passphrase,
+            kdf,
+        )
+    }
+
+    /// Every token as an Aegis vault file (the format Aegis imports), encrypted with `password`
+    /// when given (checked like a backup passphrase).
+    pub fn export_aegis(
+        &self,
+        pin: &Pin,
+        password: Option<&str>,
+    ) -> Result<Zeroizing<String>, VaultError> {
+        let tokens = self.export_tokens(pin)?;
+        if let Some(password) = password {
+            check_passphrase(password, &tokens)?;
+        }
+        crate::export::aegis::write(&tokens, password)
+    }
+
+    /// Every token Google Authenticator can hold, as transfer URIs batched for QR codes, and
+    /// the ones it cannot (period other than 30 s, digits other than 6 or 8, Steam).
+    pub fn export_google(&self, pin: &Pin) -> Result<crate::export::google::Transfer, VaultError> {
+        crate::export::google::write(&self.export_tokens(pin)?)
+    }
+
+    /// Restores an otpvault backup (or imports any export file): its tokens are imported as by
+    /// [`Vault::import`] (duplicates skipped) in one transaction, then a backup's time
+    /// correction and policy are applied.
+    pub fn restore(
+        &self,
+        pin: &Pin,
+        bytes: &[u8],
+        passphrase: Option<&str>,
+    ) -> Result<crate::import::ImportReport, VaultError> {
+        let file = crate::import::read_file(bytes, passphrase)?;
+        let settings = file.settings;
+        let report = self.import_read(Some(pin), file)?;
+        if let Some(settings) = settings {
+            self.set_time_offset(Some(pin), settings.time_offset)?;
+            self.set_policy(pin, settings.policy)?;
+        }
+        Ok(report)
+    }
+
     /// Sets up quick unlock (biometrics): the vault key is wrapped by `protector`, a platform key
     /// that needs the user's presence. The PIN stays the root: setting this up needs it (checked
     /// and counted like any PIN entry), a PIN change removes the slot, and the erase option still
@@ -1012,4 +1085,18 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Vault>();
     }
+}
+
+/// zxcvbn's verdict on an export passphrase, with the vault's names as words it must not use.
+fn check_passphrase(passphrase: &str, tokens: &[Token]) -> Result<(), VaultError> {
+    let names: Vec<&str> = tokens
+        .iter()
+        .flat_map(|t| [t.issuer(), t.account()])
+        .filter(|n| !n.is_empty())
+        .take(200)
+        .collect();
+    crate::backup::check_passphrase(passphrase, &names).map_err(|weak| VaultError::WeakPassphrase {
+        score: weak.score,
+        hint: weak.hint,
+    })
 }
