@@ -228,6 +228,10 @@ pub enum Command {
         /// Report what would be imported without changing the vault.
         #[arg(long)]
         dry_run: bool,
+        /// Read the file as this format instead of recognising it: google, aegis, uris, 2fas,
+        /// andotp, andotp-encrypted, bitwarden, bitwarden-csv, steam, otpvault-backup.
+        #[arg(long, value_name = "NAME", value_parser = parse_import_format)]
+        format: Option<otpvault_core::import::ImportFormat>,
         /// A file whose first line is the export's password (for encrypted exports; without it
         /// the password is asked on the terminal).
         #[arg(long, value_name = "PATH")]
@@ -246,11 +250,36 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         user: String,
     },
-    /// Print every token as an otpauth:// URI (asks for the PIN).
+    /// Export every token so you can leave: otpauth:// URIs, an Aegis vault file (plain or
+    /// encrypted), otpvault's encrypted backup, or Google Authenticator transfer QR codes.
+    /// Asks the PIN; an encrypted format asks a passphrase (checked for strength) unless
+    /// --password-file gives it.
     Export {
-        /// Export as otpauth:// URIs, one per line.
-        #[arg(long, required = true)]
+        /// The same as --format uris.
+        #[arg(long, conflicts_with = "format")]
         uris: bool,
+        /// uris | aegis | aegis-encrypted | backup | google.
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
+        /// Write to this file (created readable by you only) instead of standard output; a
+        /// backup must go to a file.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// With --format google: also write one QR code PNG per batch into this directory.
+        #[arg(long, value_name = "DIR")]
+        qr: Option<PathBuf>,
+        /// A file whose first line is the passphrase of an encrypted export.
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
+    },
+    /// Restore an otpvault backup (its tokens, order, names, counters, time correction and
+    /// policy; duplicates of tokens already here are skipped). Any other export file is imported.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// A file whose first line is the backup's passphrase (otherwise asked).
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
     },
     /// A live view refreshed every second (JSON lines with --json).
     Watch {
@@ -290,4 +319,29 @@ pub enum Command {
         #[arg(long)]
         frames: Option<u64>,
     },
+}
+
+/// `export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// otpauth:// URIs, one per line (clear text).
+    Uris,
+    /// An Aegis vault file, not encrypted (clear text).
+    Aegis,
+    /// An Aegis vault file encrypted with a passphrase.
+    AegisEncrypted,
+    /// otpvault's encrypted backup (Argon2id, AES-256-GCM).
+    Backup,
+    /// Google Authenticator transfer URIs (otpauth-migration://), batched for QR codes.
+    Google,
+}
+
+fn parse_import_format(name: &str) -> Result<otpvault_core::import::ImportFormat, String> {
+    otpvault_core::import::ImportFormat::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = otpvault_core::import::FORMATS
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        format!("unknown format; one of: {}", names.join(", "))
+    })
 }

@@ -109,6 +109,17 @@ pub enum Report {
     TimeOffset(i64),
     /// `export --uris`.
     Uris(Vec<Zeroizing<String>>),
+    /// `export --format aegis…` to standard output: the file's text, printed as it is.
+    Raw(Zeroizing<String>),
+    /// `export --out PATH`.
+    Exported {
+        /// The file written.
+        path: PathBuf,
+        /// The format's name.
+        format: &'static str,
+        /// Tokens in the vault.
+        tokens: usize,
+    },
     /// `otp` for a time-based token.
     OtpTotp(Code),
     /// `otp` for an HOTP token.
@@ -288,7 +299,14 @@ impl Report {
             Report::Policy(policy) => json!({"policy": policy_name(*policy)}),
             Report::TimeOffset(offset) => json!({"time_offset": offset}),
             // Written by `print` straight from the zeroizing strings, never copied into a Value.
-            Report::Uris(_) => Value::Null,
+            Report::Uris(_) | Report::Raw(_) => Value::Null,
+            Report::Exported {
+                path,
+                format,
+                tokens,
+            } => {
+                json!({"exported": path.display().to_string(), "format": format, "tokens": tokens})
+            }
             Report::OtpTotp(code) => code_json(code),
             Report::OtpHotp(value) => json!({"code": value}),
             Report::OtpWindow(codes) => Value::Array(
@@ -386,7 +404,15 @@ impl Report {
             Report::Policy(policy) => vec![format!("Policy: {}", policy_name(*policy))],
             Report::TimeOffset(offset) => vec![format!("Time offset: {offset:+} s")],
             // Written by `print` straight from the zeroizing strings.
-            Report::Uris(_) => Vec::new(),
+            Report::Uris(_) | Report::Raw(_) => Vec::new(),
+            Report::Exported {
+                path,
+                format,
+                tokens,
+            } => vec![format!(
+                "Exported the vault's {tokens} tokens as {format} to {} (readable by you only).",
+                path.display()
+            )],
             Report::OtpTotp(code) => vec![code.value.clone()],
             Report::OtpHotp(value) => vec![value.clone()],
             Report::OtpWindow(codes) => codes.iter().map(|(_, code)| code.clone()).collect(),
@@ -476,7 +502,12 @@ pub fn print(report: &Report, json: bool) -> Outcome {
 
 fn write_report(report: &Report, json: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    if let Report::Uris(uris) = report {
+    if let Report::Raw(text) = report {
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    } else if let Report::Uris(uris) = report {
         // Secrets: written from the zeroizing strings without an intermediate copy.
         if json {
             out.write_all(b"[")?;

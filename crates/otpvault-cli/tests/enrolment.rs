@@ -190,7 +190,7 @@ fn cargos_enrolment_scans_the_issuers_png_and_confirms_with_the_printed_code() {
     let (dir, vault, mut issuer, _server) = setup();
     let uri = issuer.enrol("mario", now_ms()).unwrap();
     let png = dir.path().join("enrol.png");
-    otpvault_issuer::qr::write_png(&uri, &png).unwrap();
+    otpvault_qr::write_png(&uri, &png).unwrap();
     let out = otpvault(
         &vault,
         &["--json", "add", "--qr", png.to_str().unwrap()],

@@ -101,8 +101,11 @@ pub mod aegis {
         }))
     }
 
-    /// `nonce`, `ciphertext`, `tag` of AES-256-GCM without associated data.
-    fn gcm(key: &[u8; 32], plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>), crate::VaultError> {
+    /// `nonce`, `ciphertext`, `tag`.
+    type Sealed = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+    /// AES-256-GCM without associated data, the parts apart as Aegis stores them.
+    fn gcm(key: &[u8; 32], plain: &[u8]) -> Result<Sealed, crate::VaultError> {
         let blob = crate::vault::crypto::seal(key, b"", plain)?;
         let (nonce, rest) = blob.split_at(12);
         let (ciphertext, tag) = rest.split_at(rest.len() - 16);

@@ -104,26 +104,6 @@ fn internal(_: IssuerError) -> Answer {
     error(500, "internal")
 }
 
-/// Base64 (standard alphabet, padded) for the QR PNG in JSON.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// Routes one request (method, path, body) at `now_ms`.
 pub fn route(issuer: &mut Issuer, method: &str, path: &str, body: &str, now_ms: u64) -> Answer {
     match (method, path) {
@@ -181,10 +161,10 @@ fn portal(issuer: &mut Issuer, path: &str, body: &str, now_ms: u64) -> Result<An
         }
         "/v1/portal/enrol" => {
             let uri = issuer.enrol(&username, now_ms).map_err(internal)?;
-            let png = crate::qr::png_bytes(&uri).map_err(internal)?;
+            let png = otpvault_qr::png_bytes(&uri).map_err(|e| internal(e.into()))?;
             answer(
                 200,
-                json!({"uri": uri.as_str(), "qr_png_base64": base64(&png)}),
+                json!({"uri": uri.as_str(), "qr_png_base64": otpvault_core::export::base64_encode(&png)}),
             )
         }
         "/v1/portal/confirm" => match issuer

@@ -14,7 +14,6 @@
 pub mod activation;
 pub mod http;
 pub mod password;
-pub mod qr;
 pub mod store;
 pub mod verifier;
 
@@ -97,8 +96,8 @@ pub enum IssuerError {
     #[error("listen: {0}")]
     Listen(String),
     /// Writing the QR image failed.
-    #[error("QR image: {0}")]
-    Qr(String),
+    #[error(transparent)]
+    Qr(#[from] otpvault_qr::QrError),
 }
 
 /// An issuer over one SQLite file (one connection; open one per thread).

@@ -184,7 +184,7 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
         Command::Enrol { name, qr } => {
             let uri = issuer.enrol(&name, now_ms())?;
             if let Some(path) = qr {
-                otpvault_issuer::qr::write_png(&uri, &path)?;
+                otpvault_qr::write_png(&uri, &path)?;
                 eprintln!("QR code written to {}", path.display());
             }
             println!("{}", uri.as_str());

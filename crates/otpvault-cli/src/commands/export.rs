@@ -1,19 +1,183 @@
-//! `otpvault export --uris`: every token as an otpauth:// URI (the PIN is always asked).
+//! `otpvault export --format uris|aegis|aegis-encrypted|backup|google [--out PATH] [--qr DIR]`:
+//! every token in a format the user can leave with (the PIN is always asked). Clear-text formats
+//! print a warning on standard error; encrypted ones take a passphrase that must pass zxcvbn
+//! (from `--password-file`, standard input with `--pin-stdin`, or asked twice). Files are created
+//! readable by their owner only and replaced atomically.
 
-use otpvault_core::Pin;
+use std::io::Write;
+use std::path::Path;
 
+use otpvault_core::backup::BackupKdf;
+use otpvault_core::{Pin, Vault};
+use zeroize::Zeroizing;
+
+use crate::args::ExportFormat;
 use crate::context::Context;
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
+use crate::input::tell;
 use crate::render::Report;
 
-pub fn run(ctx: &Context) -> Outcome<Report> {
+const CLEAR_TEXT: &str = "Warning: this export holds every secret in clear text; anyone who sees it can make your codes. Store it encrypted and delete it after use.";
+
+/// The passphrase of an encrypted export: `--password-file`'s first line, a line of standard
+/// input under `--pin-stdin`, or asked twice at the terminal.
+fn passphrase(ctx: &Context, file: Option<&Path>) -> Outcome<Zeroizing<String>> {
+    if file.is_some() {
+        return super::import::password(file);
+    }
+    if ctx.pins.from_stdin {
+        return ctx.pins.read("Passphrase: ");
+    }
+    let first = crate::input::prompt_secret("Passphrase for the export (a few unrelated words): ")?;
+    let again = crate::input::prompt_secret("Repeat the passphrase: ")?;
+    if *first != *again {
+        return Err(Failure::invalid("the two passphrases differ"));
+    }
+    Ok(first)
+}
+
+/// Writes `bytes` to `path`, owner-only, through a temporary file renamed into place.
+fn write_private(path: &Path, bytes: &[u8]) -> Outcome {
+    let tmp = path.with_extension("otpvault-tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&tmp)
+        .map_err(|e| Failure::invalid(format!("cannot write {}: {}", path.display(), e.kind())))?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)
+        .map_err(|e| Failure::invalid(format!("cannot write {}: {}", path.display(), e.kind())))?;
+    Ok(())
+}
+
+/// The lines as one zeroizing text, a newline after each.
+fn joined(lines: &[Zeroizing<String>]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::new());
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+fn google(vault: &Vault, pin: &Pin, qr: Option<&Path>) -> Outcome<Vec<Zeroizing<String>>> {
+    let transfer = vault.export_google(pin)?;
+    if !transfer.left_out.is_empty() {
+        let list = vault.list(Some(pin))?;
+        for (index, reason) in &transfer.left_out {
+            let name = list
+                .get(*index)
+                .map(|t| format!("#{} {}:{}", t.id, t.issuer, t.account))
+                .unwrap_or_default();
+            tell(&format!(
+                "Left out {name}: Google Authenticator cannot hold it ({})",
+                reason.name()
+            ));
+        }
+    }
+    if let Some(dir) = qr {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).map_err(|e| {
+            Failure::invalid(format!("cannot create {}: {}", dir.display(), e.kind()))
+        })?;
+        let count = transfer.uris.len();
+        for (index, uri) in transfer.uris.iter().enumerate() {
+            let path = dir.join(format!("otpauth-migration-{}-of-{count}.png", index + 1));
+            crate::qr::write_png(uri, &path)?;
+        }
+        tell(&format!(
+            "Wrote {count} QR code{} to {}: scan them in order in Google Authenticator (Transfer accounts → Import accounts).",
+            if count == 1 { "" } else { "s" },
+            dir.display()
+        ));
+    }
+    Ok(transfer.uris)
+}
+
+pub fn run(
+    ctx: &Context,
+    format: Option<ExportFormat>,
+    out: Option<&Path>,
+    qr: Option<&Path>,
+    password_file: Option<&Path>,
+) -> Outcome<Report> {
+    let format = format.ok_or_else(|| {
+        Failure::invalid("give --format uris|aegis|aegis-encrypted|backup|google (or --uris)")
+    })?;
+    if qr.is_some() && format != ExportFormat::Google {
+        return Err(Failure::invalid("--qr is for --format google"));
+    }
+    if format == ExportFormat::Backup && out.is_none() {
+        return Err(Failure::invalid(
+            "a backup is a binary file: give --out PATH",
+        ));
+    }
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN (export reveals every secret): ")?)?;
-    let uris = vault.export_uris(&pin)?;
-    // On standard error, so it is seen even when the PIN came from --pin-stdin and the URIs go
-    // to a file or a pipe.
-    crate::input::tell(
-        "Warning: these otpauth:// URIs hold every secret in clear text; anyone who sees them can make your codes. Store them encrypted and delete them after use.",
-    );
-    Ok(Report::Uris(uris))
+    let mut lines: Option<Vec<Zeroizing<String>>> = None;
+    let mut text: Option<Zeroizing<String>> = None;
+    let mut bytes: Option<Vec<u8>> = None;
+    match format {
+        ExportFormat::Uris => lines = Some(vault.export_uris(&pin)?),
+        ExportFormat::Google => lines = Some(google(&vault, &pin, qr)?),
+        ExportFormat::Aegis => text = Some(vault.export_aegis(&pin, None)?),
+        ExportFormat::AegisEncrypted => {
+            let secret = passphrase(ctx, password_file)?;
+            text = Some(vault.export_aegis(&pin, Some(&secret))?);
+        }
+        ExportFormat::Backup => {
+            let secret = passphrase(ctx, password_file)?;
+            bytes = Some(vault.export_backup(&pin, &secret, BackupKdf::DEFAULT)?);
+        }
+    }
+    if matches!(
+        format,
+        ExportFormat::Uris | ExportFormat::Aegis | ExportFormat::Google
+    ) {
+        // On standard error, so it is seen even when the output goes to a file or a pipe.
+        tell(CLEAR_TEXT);
+    }
+    let Some(path) = out else {
+        return Ok(match (lines, text) {
+            (Some(lines), _) => Report::Uris(lines),
+            (None, Some(text)) => Report::Raw(text),
+            (None, None) => Report::Raw(Zeroizing::new(String::new())),
+        });
+    };
+    let joined_lines = lines.as_deref().map(joined);
+    let payload: &[u8] = match (&joined_lines, &text, &bytes) {
+        (Some(lines), _, _) => lines.as_bytes(),
+        (None, Some(text), _) => text.as_bytes(),
+        (None, None, Some(bytes)) => bytes,
+        (None, None, None) => &[],
+    };
+    write_private(path, payload)?;
+    Ok(Report::Exported {
+        path: path.to_owned(),
+        format: format_name(format),
+        tokens: vault.list(Some(&pin))?.len(),
+    })
+}
+
+fn format_name(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Uris => "uris",
+        ExportFormat::Aegis => "aegis",
+        ExportFormat::AegisEncrypted => "aegis-encrypted",
+        ExportFormat::Backup => "backup",
+        ExportFormat::Google => "google",
+    }
 }

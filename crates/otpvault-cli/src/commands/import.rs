@@ -6,8 +6,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use otpvault_core::Pin;
-use otpvault_core::import::MAX_IMPORT_BYTES;
+use otpvault_core::import::{ImportError, ImportFormat, MAX_IMPORT_BYTES, ReadFile, read_file_as};
+use otpvault_core::{Pin, VaultError};
 use zeroize::Zeroizing;
 
 use crate::context::Context;
@@ -34,7 +34,7 @@ fn read_file(path: &Path) -> Outcome<Zeroizing<Vec<u8>>> {
 }
 
 /// The export's password: the first line of `--password-file`, or asked on the terminal.
-fn password(path: Option<&Path>) -> Outcome<Zeroizing<String>> {
+pub(crate) fn password(path: Option<&Path>) -> Outcome<Zeroizing<String>> {
     match path {
         Some(path) => {
             let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
@@ -48,26 +48,53 @@ fn password(path: Option<&Path>) -> Outcome<Zeroizing<String>> {
     }
 }
 
+/// Reads (and decrypts) an export file once, asking its password only when it is encrypted.
+fn read_export(
+    file: &Path,
+    format: Option<ImportFormat>,
+    password_file: Option<&Path>,
+) -> Outcome<ReadFile> {
+    let bytes = read_file(file)?;
+    Ok(match read_file_as(&bytes, None, format) {
+        Err(ImportError::PasswordRequired { .. }) => {
+            let password = password(password_file)?;
+            read_file_as(&bytes, Some(&password), format)
+        }
+        other => other,
+    }
+    .map_err(VaultError::from)?)
+}
+
 pub fn run(
     ctx: &Context,
     file: &Path,
     dry_run: bool,
+    format: Option<ImportFormat>,
     password_file: Option<&Path>,
 ) -> Outcome<Report> {
-    use otpvault_core::VaultError;
-    use otpvault_core::import::{ImportError, read_file as read_export};
-    let bytes = read_file(file)?;
     // Read (and decrypted) once, before the PIN is asked: a file that cannot be read costs no
     // PIN attempt, and its KDF runs once.
-    let read = match read_export(&bytes, None) {
-        Err(ImportError::PasswordRequired { .. }) => {
-            let password = password(password_file)?;
-            read_export(&bytes, Some(&password))
-        }
-        other => other,
-    }
-    .map_err(VaultError::from)?;
+    let read = read_export(file, format, password_file)?;
     apply(ctx, read, dry_run)
+}
+
+/// `otpvault restore FILE`: a backup's tokens imported, then its time correction and policy.
+pub fn restore(ctx: &Context, file: &Path, password_file: Option<&Path>) -> Outcome<Report> {
+    let read = read_export(file, None, password_file)?;
+    let settings = read.settings;
+    let vault = ctx.open()?;
+    let pin = Pin::new(&ctx.ask_pin(&vault, "PIN: ")?)?;
+    let report = vault.restore_read(&pin, read)?;
+    if let Some(settings) = settings {
+        crate::input::tell(&format!(
+            "Restored the time correction ({:+} s) and the unlock policy.",
+            settings.time_offset
+        ));
+    }
+    Ok(Report::Import {
+        report,
+        dry_run: false,
+    })
 }
 
 /// Previews or imports a file already read, with the PIN (also used by `add` for a Google

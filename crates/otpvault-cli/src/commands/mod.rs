@@ -18,7 +18,7 @@ mod rename;
 mod time_offset;
 pub mod watch;
 
-use crate::args::Command;
+use crate::args::{Command, ExportFormat};
 use crate::context::Context;
 use crate::failure::Outcome;
 use crate::render::{self, Report};
@@ -50,12 +50,33 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
         Command::ChangePin => change_pin::run(ctx)?,
         Command::Policy { policy } => policy::run(ctx, policy)?,
         Command::TimeOffset { seconds } => time_offset::run(ctx, seconds)?,
-        Command::Export { .. } => export::run(ctx)?,
+        Command::Export {
+            uris,
+            format,
+            out,
+            qr,
+            password_file,
+        } => export::run(
+            ctx,
+            if uris {
+                Some(ExportFormat::Uris)
+            } else {
+                format
+            },
+            out.as_deref(),
+            qr.as_deref(),
+            password_file.as_deref(),
+        )?,
+        Command::Restore {
+            file,
+            password_file,
+        } => import::restore(ctx, &file, password_file.as_deref())?,
         Command::Import {
             file,
             dry_run,
+            format,
             password_file,
-        } => import::run(ctx, &file, dry_run, password_file.as_deref())?,
+        } => import::run(ctx, &file, dry_run, format, password_file.as_deref())?,
         Command::Otp {
             key,
             at,

@@ -968,7 +968,15 @@ impl Vault {
         bytes: &[u8],
         passphrase: Option<&str>,
     ) -> Result<crate::import::ImportReport, VaultError> {
-        let file = crate::import::read_file(bytes, passphrase)?;
+        self.restore_read(pin, crate::import::read_file(bytes, passphrase)?)
+    }
+
+    /// [`Vault::restore`] of a file already read ([`crate::import::read_file`]).
+    pub fn restore_read(
+        &self,
+        pin: &Pin,
+        file: crate::import::ReadFile,
+    ) -> Result<crate::import::ImportReport, VaultError> {
         let settings = file.settings;
         let report = self.import_read(Some(pin), file)?;
         if let Some(settings) = settings {
@@ -1076,17 +1084,6 @@ impl Vault {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vault_is_send_and_sync() {
-        fn assert_send_sync<T: Send + Sync>() {}
-        assert_send_sync::<Vault>();
-    }
-}
-
 /// zxcvbn's verdict on an export passphrase, with the vault's names as words it must not use.
 fn check_passphrase(passphrase: &str, tokens: &[Token]) -> Result<(), VaultError> {
     let names: Vec<&str> = tokens
@@ -1099,4 +1096,15 @@ fn check_passphrase(passphrase: &str, tokens: &[Token]) -> Result<(), VaultError
         score: weak.score,
         hint: weak.hint,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Vault>();
+    }
 }
