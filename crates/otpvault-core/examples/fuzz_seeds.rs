@@ -81,7 +81,8 @@ fn vault_file(
     std::fs::read(&path).unwrap()
 }
 
-/// The import fixtures of tests/fixtures/import (made by their generator).
+/// The import fixtures of tests/fixtures/import (made by their generator) and the version-1
+/// backup of tests/fixtures/backup.
 fn import_fixtures() -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import");
     [
@@ -92,6 +93,9 @@ fn import_fixtures() -> Vec<Vec<u8>> {
     ]
     .iter()
     .map(|name| std::fs::read(dir.join(name)).unwrap())
+    .chain(std::iter::once(
+        std::fs::read(dir.join("../backup/backup-v1.otpvault")).unwrap(),
+    ))
     .collect()
 }
 

@@ -283,6 +283,19 @@ pub enum OtpError {
         /// zxcvbn's advice, if any.
         hint: Option<String>,
     },
+    /// The export file's password is wrong; nothing was imported.
+    #[error("wrong password for the export file")]
+    ImportWrongPassword,
+    /// The export file is encrypted: pass its password.
+    #[error("the export file is encrypted: give its password")]
+    ImportPasswordRequired,
+    /// The export file asks for a key derivation costlier than a phone can run (refused before
+    /// anything is allocated).
+    #[error("{reason}")]
+    ImportKdfTooCostly {
+        /// Which parameter.
+        reason: String,
+    },
     /// An export file to import cannot be read at all; nothing was imported.
     #[error("{reason}")]
     ImportUnreadable {
@@ -427,6 +440,17 @@ impl From<VaultError> for OtpError {
             VaultError::Erased => OtpError::Erased,
             VaultError::Rng => OtpError::Rng,
             VaultError::WeakPassphrase { score, hint } => OtpError::WeakPassphrase { score, hint },
+            VaultError::Import(otpvault_core::import::ImportError::WrongPassword { .. }) => {
+                OtpError::ImportWrongPassword
+            }
+            VaultError::Import(otpvault_core::import::ImportError::PasswordRequired { .. }) => {
+                OtpError::ImportPasswordRequired
+            }
+            VaultError::Import(
+                costly @ otpvault_core::import::ImportError::KdfTooCostly { .. },
+            ) => OtpError::ImportKdfTooCostly {
+                reason: costly.to_string(),
+            },
             VaultError::Import(err) => OtpError::ImportUnreadable {
                 reason: err.to_string(),
             },

@@ -105,7 +105,7 @@ pub(crate) fn clock(c: Option<Arc<dyn Clock>>) -> Arc<dyn core::Clock> {
 }
 
 /// A PIN from the foreign string, which is wiped once checked.
-fn pin(text: String) -> Result<Pin, OtpError> {
+pub(crate) fn pin(text: String) -> Result<Pin, OtpError> {
     let text = Zeroizing::new(text);
     Ok(Pin::new(&text)?)
 }
@@ -118,7 +118,7 @@ pub struct OtpVault {
 
 impl OtpVault {
     /// Runs `work` on the vault off the caller's thread.
-    async fn background<T, F>(&self, work: F) -> Result<T, OtpError>
+    pub(crate) async fn background<T, F>(&self, work: F) -> Result<T, OtpError>
     where
         T: Send + 'static,
         F: FnOnce(&core::Vault) -> Result<T, core::VaultError> + Send + 'static,

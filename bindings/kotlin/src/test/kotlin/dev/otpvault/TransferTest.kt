@@ -1,0 +1,73 @@
+package dev.otpvault
+
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import org.junit.jupiter.api.io.TempDir
+import java.io.File
+
+/**
+ * Moving in and out through the Kotlin bindings: the Aegis fixtures (plain and encrypted)
+ * imported with the codes the exporting app shows, a wrong password refused, and the backup
+ * round trip (tokens, names, codes and the time correction).
+ */
+class TransferTest {
+    @TempDir lateinit var dir: File
+
+    private val fixtures = File(System.getProperty("otpvault.vectors")).resolve("../fixtures/import")
+    private val strong = "violin tundra marble compass 1887"
+
+    @Test
+    fun aegisFixturesImportWithTheAppsCodes() {
+        val expected = JSONObject(fixtures.resolve("expected.json").readText())
+        val time = expected.getLong("time").toULong()
+        for (name in listOf("aegis-plain.json", "aegis-encrypted.json")) {
+            val password = expected.getJSONObject("passwords").optString(name).ifEmpty { null }
+            val vault = makeVault(File(dir, "$name.db").path, ManualClock(time))
+            val bytes = fixtures.resolve(name).readBytes()
+            if (password != null) {
+                assertThrows<OtpException.ImportWrongPassword> { await { vault.importFile(bytes, "not the password") } }
+                assertEquals(0, vault.list().size)
+            }
+            val report = await { vault.importFile(bytes, password) }
+            assertEquals("aegis", report.format)
+            val want = expected.getJSONObject("files").getJSONArray(name)
+            assertEquals(want.length(), report.entries.size)
+            for ((i, entry) in report.entries.withIndex()) {
+                val w = want.getJSONObject(i)
+                assertEquals(w.getString("account"), entry.account)
+                val outcome = entry.outcome
+                if (w.getString("outcome") == "imported") {
+                    assertTrue(outcome is ImportOutcome.Imported, w.getString("account"))
+                    if (!w.optBoolean("hotp")) {
+                        val id = (outcome as ImportOutcome.Imported).id
+                        assertEquals(w.getString("code"), vault.code(id, time).value)
+                    }
+                } else {
+                    assertTrue(outcome is ImportOutcome.Skipped, w.getString("account"))
+                }
+            }
+        }
+    }
+
+    @Test
+    fun aBackupRoundTrips() {
+        val clock = ManualClock()
+        val vault = makeVault(File(dir, "a.db").path, clock)
+        vault.addUri("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        vault.addUri("otpauth://hotp/VPN:carol?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U&counter=5")
+        vault.setTimeOffset(-7)
+        assertThrows<OtpException.WeakPassphrase> { await { vault.exportBackup(PIN, "password123") } }
+        val backup = await { vault.exportBackup(PIN, strong) }
+        val other = makeVault(File(dir, "b.db").path, clock)
+        val report = await { other.restore(PIN, backup, strong) }
+        assertEquals("otpvault-backup", report.format)
+        assertEquals(vault.list().map { it.issuer to it.account }, other.list().map { it.issuer to it.account })
+        assertEquals(vault.codes(T0).values, other.codes(T0).values)
+        assertEquals(-7L, other.timeOffset())
+        val again = await { other.restore(PIN, backup, strong) }
+        assertTrue(again.entries.all { it.outcome is ImportOutcome.DuplicateOf })
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import OtpVault
+import XCTest
+
+/// Moving in and out through the Swift bindings: the Aegis fixtures (plain and encrypted)
+/// imported with the codes the exporting app shows, a wrong password refused, and the backup
+/// round trip (tokens, names, codes and the time correction).
+final class TransferTests: XCTestCase {
+    let fixtures = vectorsDir.deletingLastPathComponent().appendingPathComponent("fixtures/import")
+    let strong = "violin tundra marble compass 1887"
+
+    func testAegisFixturesImportWithTheAppsCodes() async throws {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("expected.json"))
+        let expected = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let time = (expected["time"] as! NSNumber).uint64Value
+        let passwords = expected["passwords"] as! [String: String]
+        let files = expected["files"] as! [String: [[String: Any]]]
+        for name in ["aegis-plain.json", "aegis-encrypted.json"] {
+            let vault = try await makeVault(tempPath(name + ".db"), ManualClock(wall: time))
+            let bytes = try Data(contentsOf: fixtures.appendingPathComponent(name))
+            let password = passwords[name]
+            if password != nil {
+                await assertThrowsAsync(.ImportWrongPassword) { try await vault.importFile(bytes: bytes, password: "not the password") }
+                XCTAssertEqual(try vault.list().count, 0)
+            }
+            let report = try await vault.importFile(bytes: bytes, password: password)
+            XCTAssertEqual(report.format, "aegis")
+            let want = files[name]!
+            XCTAssertEqual(report.entries.count, want.count)
+            for (entry, w) in zip(report.entries, want) {
+                XCTAssertEqual(entry.account, w["account"] as! String)
+                switch entry.outcome {
+                case .imported(let id):
+                    XCTAssertEqual(w["outcome"] as! String, "imported")
+                    if (w["hotp"] as? Bool) != true {
+                        XCTAssertEqual(try vault.code(id: id, unixTime: time).value, w["code"] as! String)
+                    }
+                case .skipped:
+                    XCTAssertNotEqual(w["outcome"] as! String, "imported")
+                default:
+                    XCTFail("unexpected outcome \(entry.outcome)")
+                }
+            }
+        }
+    }
+
+    func testABackupRoundTrips() async throws {
+        let clock = ManualClock()
+        let vault = try await makeVault(tempPath("a.db"), clock)
+        _ = try vault.addUri(uri: "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        _ = try vault.addUri(uri: "otpauth://hotp/VPN:carol?secret=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U&counter=5")
+        try vault.setTimeOffset(seconds: -7)
+        await assertThrowsAsync({ try await vault.exportBackup(pin: pin, passphrase: "password123") }) {
+            guard case .WeakPassphrase = $0 as? OtpError else { return XCTFail("\($0)") }
+        }
+        let backup = try await vault.exportBackup(pin: pin, passphrase: strong)
+        let other = try await makeVault(tempPath("b.db"), clock)
+        let report = try await other.restore(pin: pin, bytes: backup, passphrase: strong)
+        XCTAssertEqual(report.format, "otpvault-backup")
+        XCTAssertEqual(try vault.list().map { "\($0.issuer):\($0.account)" }, try other.list().map { "\($0.issuer):\($0.account)" })
+        XCTAssertEqual(try vault.codes(unixTime: t0).values, try other.codes(unixTime: t0).values)
+        XCTAssertEqual(try other.timeOffset(), -7)
+    }
+}
