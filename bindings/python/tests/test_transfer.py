@@ -107,3 +107,12 @@ def test_the_aegis_export_opens_with_an_independent_reader(tmp_path):
     google = run(vault.export_google(PIN))
     assert [(x.index, x.reason) for x in google.left_out] == [(1, "period_not_30")]
     assert len(google.uris) == 1 and google.uris[0].startswith("otpauth-migration://offline?data=")
+
+
+def test_adding_a_token_already_there_is_refused_with_its_id(tmp_path):
+    vault = make_vault(str(tmp_path / "v.db"), ManualClock())
+    first = vault.add_uri("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP")
+    with pytest.raises(otpvault.OtpError.DuplicateToken) as raised:
+        vault.add_uri("otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")
+    assert raised.value.id == first.id
+    assert len(vault.list()) == 1

@@ -236,7 +236,10 @@ def test_several_threads_share_one_vault(vault_path, clock):
             for i in range(20):
                 params = otpvault.TokenParams(issuer="thread", account=f"{n}-{i}", algorithm=otpvault.Algorithm.SHA1,
                                               kind=otpvault.OtpKind.TOTP(period=30))
-                vault.add_typed("JBSWY3DPEHPK3PXP", params)
+                # A distinct secret per token: the same one twice is refused as a duplicate.
+                k = n * 20 + i
+                alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+                vault.add_typed("JBSWY3DPEHPK3P" + alphabet[k // 32] + alphabet[k % 32], params)
                 assert vault.code(base, 59).value == "94287082"
                 vault.codes(T0)
         except Exception as exc:  # noqa: BLE001 - reported below

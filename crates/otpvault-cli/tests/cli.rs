@@ -474,14 +474,15 @@ fn screenshot(dir: &Path, name: &str, text: &str, dark_mode: bool, quality: Opti
 fn qr_codes_from_dark_mode_and_jpeg_screenshots() {
     let env = Env::new();
     env.init("every-code");
-    let uri = format!("otpauth://totp/Portal:user?secret={RFC_SHA1_B32}&issuer=Portal");
-    for (name, dark, quality) in [
-        ("light.png", false, None),
-        ("dark.png", true, None),
-        ("light-q85.jpg", false, Some(85)),
-        ("light-q70.jpg", false, Some(70)),
-        ("dark-q75.jpg", true, Some(75)),
+    for (name, dark, quality, secret) in [
+        ("light.png", false, None, "JBSWY3DPEHPK3PXP"),
+        ("dark.png", true, None, "GEZDGNBVGY3TQOJQ"),
+        ("light-q85.jpg", false, Some(85), "MFRGGZDFMZTWQ2LK"),
+        ("light-q70.jpg", false, Some(70), "KRUGS4ZANFZSAYLO"),
+        ("dark-q75.jpg", true, Some(75), "OBQXG43XN5ZGIMJS"),
     ] {
+        // A different account each time: the same one would be refused as a duplicate.
+        let uri = format!("otpauth://totp/Portal:user?secret={secret}&issuer=Portal");
         let image = screenshot(env.dir.path(), name, &uri, dark, quality);
         let added = env.run(
             &["--json", "add", "--qr", image.to_str().unwrap()],
@@ -507,16 +508,31 @@ fn add_from_a_qr_code_image() {
     let uri = format!(
         "otpauth://totp/Provincia%20di%20Trento:mario.rossi?secret={RFC_SHA1_B32}&issuer=Provincia%20di%20Trento&period=60&digits=8"
     );
-    for (name, jpeg) in [("enrol.png", false), ("enrol.jpg", true)] {
-        let image = qr_png(env.dir.path(), name, &uri, jpeg);
-        let added = env.json(
-            &["add", "--qr", image.to_str().unwrap()],
-            &format!("{PIN}\n"),
-        );
-        assert_eq!(added["issuer"], "Provincia di Trento", "{name}");
-        assert_eq!(added["account"], "mario.rossi");
-        assert_eq!(added["period"], 60);
-    }
+    let image = qr_png(env.dir.path(), "enrol.png", &uri, false);
+    let added = env.json(
+        &["add", "--qr", image.to_str().unwrap()],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(added["issuer"], "Provincia di Trento");
+    assert_eq!(added["account"], "mario.rossi");
+    assert_eq!(added["period"], 60);
+    // The same enrolment scanned again (from a JPEG) is decoded, recognised and not added twice.
+    let image = qr_png(env.dir.path(), "enrol.jpg", &uri, true);
+    let again = env.run(
+        &["--json", "add", "--qr", image.to_str().unwrap()],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(again.status.code(), Some(2));
+    let error: Value = serde_json::from_slice(&again.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "duplicate");
+    assert!(error["error"]["message"].as_str().unwrap().contains("#1"));
+    assert_eq!(
+        env.json(&["list"], &format!("{PIN}\n"))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let codes = env.json(&["code", "--at", "59"], &format!("{PIN}\n"));
     assert_eq!(
         codes[0]["code"],
@@ -726,11 +742,16 @@ fn selection_never_burns_hotp_codes_by_accident() {
     let pin = format!("{PIN}\n");
     // Ids 1..=12; names with "1" in them; two Bank HOTP tokens.
     for n in 1..=10 {
+        // Distinct secrets: the same one twice would be refused as a duplicate.
+        let secret = format!(
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ{}",
+            char::from(b'A' + n as u8)
+        );
         env.ok(
             &[
                 "add",
                 "--secret",
-                RFC_SHA1_B32,
+                &secret,
                 "--account",
                 &format!("user{n}"),
                 "--issuer",
@@ -739,12 +760,12 @@ fn selection_never_burns_hotp_codes_by_accident() {
             &pin,
         );
     }
-    for account in ["checking", "savings"] {
+    for (account, secret) in [("checking", "JBSWY3DPEHPK3PXP"), ("savings", RFC_SHA1_B32)] {
         env.ok(
             &[
                 "add",
                 "--secret",
-                RFC_SHA1_B32,
+                secret,
                 "--account",
                 account,
                 "--issuer",

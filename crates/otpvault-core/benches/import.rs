@@ -36,7 +36,8 @@ fn time_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 fn main() {
     let tokens: Vec<Token> = (0..1000u32)
         .map(|n| {
-            let secret: Vec<u8> = (0..20u32).map(|i| (n * 31 + i * 7) as u8).collect();
+            let mut secret: Vec<u8> = (0..20u32).map(|i| (n * 31 + i * 7) as u8).collect();
+            secret[..4].copy_from_slice(&n.to_be_bytes());
             Token::new(
                 Secret::from_bytes(secret).unwrap(),
                 TokenParams {
@@ -63,9 +64,16 @@ fn main() {
     let mut import_runs = Vec::new();
     let mut preview_runs = Vec::new();
     for run in 0..3 {
-        let vault = Vault::create(&dir.path().join(format!("v{run}.db")), "13579", options.clone()).unwrap();
+        let vault = Vault::create(
+            &dir.path().join(format!("v{run}.db")),
+            "13579",
+            options.clone(),
+        )
+        .unwrap();
         let start = Instant::now();
-        let report = vault.preview_import(Some(&pin), aegis.as_bytes(), None).unwrap();
+        let report = vault
+            .preview_import(Some(&pin), aegis.as_bytes(), None)
+            .unwrap();
         preview_runs.push(start.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(report.imported(), 1000);
         let start = Instant::now();

@@ -292,6 +292,12 @@ pub enum VaultError {
     /// An export file to import cannot be read at all (nothing was imported).
     #[error("{0}")]
     Import(#[from] crate::import::ImportError),
+    /// The vault already holds this token (same secret, kind and parameters): not added again.
+    #[error("this token is already in the vault as #{id}")]
+    Duplicate {
+        /// The token already there.
+        id: i64,
+    },
     /// The passphrase chosen for an encrypted export is too easy to guess (zxcvbn score below
     /// 3 of 4); `hint` is zxcvbn's advice, never the passphrase.
     #[error("the passphrase is too easy to guess (strength {score} of 4, needs 3)")]

@@ -362,3 +362,35 @@ fn google_transfer_exports_batch_for_qr_codes_and_say_what_they_leave_out() {
         .collect();
     assert_eq!(read, kept);
 }
+
+#[test]
+fn adding_a_token_that_is_already_there_names_it_instead_of_adding_a_copy() {
+    let tokens = every_kind();
+    let (_d, vault) = vault_with(&tokens, UnlockPolicy::FiveMinutes);
+    let p = pin(PIN);
+    let ids: Vec<i64> = vault.list(Some(&p)).unwrap().iter().map(|t| t.id).collect();
+    for (token, id) in tokens.iter().zip(&ids) {
+        // Renamed, or with the HOTP counter elsewhere: still the same account.
+        let mut copy = token.clone();
+        copy.rename("Other name", "other account").unwrap();
+        if let OtpKind::Hotp { .. } = copy.kind() {
+            copy.set_counter(99);
+        }
+        assert_eq!(
+            vault.add_token(Some(&p), copy),
+            Err(VaultError::Duplicate { id: *id })
+        );
+    }
+    // The same secret with other parameters is another token.
+    let other = token(
+        1,
+        20,
+        "Provincia",
+        "mario.rossi",
+        Algorithm::Sha256,
+        6,
+        OtpKind::Totp { period: 30 },
+    );
+    assert!(vault.add_token(Some(&p), other).is_ok());
+    assert_eq!(vault.list(Some(&p)).unwrap().len(), tokens.len() + 1);
+}

@@ -274,6 +274,13 @@ pub enum OtpError {
         /// Why.
         reason: String,
     },
+    /// The vault already holds this token (the same secret, kind and parameters, whatever its
+    /// names): it was not added again.
+    #[error("this token is already in the vault as #{id}")]
+    DuplicateToken {
+        /// The token already there.
+        id: i64,
+    },
     /// The passphrase chosen for an encrypted export is too easy to guess (zxcvbn score below 3
     /// of 4); `hint` is advice for the person.
     #[error("the passphrase is too easy to guess (strength {score} of 4)")]
@@ -440,6 +447,7 @@ impl From<VaultError> for OtpError {
             VaultError::Erased => OtpError::Erased,
             VaultError::Rng => OtpError::Rng,
             VaultError::WeakPassphrase { score, hint } => OtpError::WeakPassphrase { score, hint },
+            VaultError::Duplicate { id } => OtpError::DuplicateToken { id },
             VaultError::Import(otpvault_core::import::ImportError::WrongPassword { .. }) => {
                 OtpError::ImportWrongPassword
             }

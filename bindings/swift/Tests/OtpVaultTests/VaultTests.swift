@@ -223,7 +223,11 @@ final class VaultTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: 4) { n in
             do {
                 for i in 0..<20 {
-                    _ = try vault.addTyped(secret: "JBSWY3DPEHPK3PXP",
+                    // A distinct secret per token: the same one twice is refused as a duplicate.
+                    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+                    let k = n * 20 + i
+                    let secret = "JBSWY3DPEHPK3P" + String(alphabet[k / 32]) + String(alphabet[k % 32])
+                    _ = try vault.addTyped(secret: secret,
                                            params: TokenParams(issuer: "thread", account: "\(n)-\(i)", algorithm: .sha1, kind: .totp(period: 30)))
                     XCTAssertEqual(try vault.code(id: base, unixTime: 59).value, "94287082")
                     _ = try vault.codes(unixTime: t0)

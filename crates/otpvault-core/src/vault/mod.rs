@@ -721,9 +721,20 @@ impl Vault {
         self.add_token(pin, token)
     }
 
-    /// Adds a validated token.
+    /// Adds a validated token. A token the vault already holds (the same secret, kind and
+    /// parameters, whatever its names: [`crate::import::same_token`]) is not added a second time:
+    /// [`VaultError::Duplicate`] names the one already there.
     pub fn add_token(&self, pin: Option<&Pin>, token: Token) -> Result<TokenInfo, VaultError> {
-        self.with_session(pin, Load::Nothing, |conn, s| s.add(conn, token))
+        self.with_session(pin, Load::All, |conn, s| {
+            if let Some(existing) = s
+                .tokens
+                .iter()
+                .find(|t| crate::import::same_token(&t.token, &token))
+            {
+                return Err(VaultError::Duplicate { id: existing.id });
+            }
+            s.add(conn, token)
+        })
     }
 
     /// Stores the result of an activation ([`crate::activation`]): the token and the measured

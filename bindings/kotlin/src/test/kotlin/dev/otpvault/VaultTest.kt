@@ -16,6 +16,8 @@ import java.util.Collections
 import kotlin.concurrent.thread
 
 /** A full vault scenario from Kotlin: a Kotlin clock, device key and biometric key, coroutines, lockout, threads. */
+private const val BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
 class VaultTest {
     @TempDir
     lateinit var dir: File
@@ -231,7 +233,10 @@ class VaultTest {
             thread {
                 try {
                     repeat(20) { i ->
-                        vault.addTyped("JBSWY3DPEHPK3PXP", TokenParams(issuer = "thread", account = "$n-$i", algorithm = Algorithm.SHA1, kind = OtpKind.Totp(30u)))
+                        // A distinct secret per token: the same one twice is refused as a duplicate.
+                        val k = n * 20 + i
+                        val secret = "JBSWY3DPEHPK3P" + BASE32[k / 32] + BASE32[k % 32]
+                        vault.addTyped(secret, TokenParams(issuer = "thread", account = "$n-$i", algorithm = Algorithm.SHA1, kind = OtpKind.Totp(30u)))
                         assertEquals("94287082", vault.code(base, 59uL).value)
                         vault.codes(T0)
                     }
