@@ -77,7 +77,7 @@ fn main() {
         preview_runs.push(start.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(report.imported(), 1000);
         let start = Instant::now();
-        let report = vault.import(Some(&pin), aegis.as_bytes(), None).unwrap();
+        let report = vault.import(None, aegis.as_bytes(), None).unwrap();
         import_runs.push(start.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(report.imported(), 1000);
     }

@@ -61,4 +61,13 @@ final class TransferTests: XCTestCase {
         XCTAssertEqual(try vault.codes(unixTime: t0).values, try other.codes(unixTime: t0).values)
         XCTAssertEqual(try other.timeOffset(), -7)
     }
+
+    func testAddingATokenAlreadyThereIsRefusedWithItsId() async throws {
+        let vault = try await makeVault(tempPath("d.db"), ManualClock())
+        let first = try vault.addUri(uri: "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP")
+        XCTAssertThrowsError(try vault.addUri(uri: "otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")) {
+            XCTAssertEqual($0 as? OtpError, .DuplicateToken(id: first.id))
+        }
+        XCTAssertEqual(try vault.list().count, 1)
+    }
 }

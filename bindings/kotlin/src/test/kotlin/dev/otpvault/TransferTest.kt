@@ -70,4 +70,15 @@ class TransferTest {
         val again = await { other.restore(PIN, backup, strong) }
         assertTrue(again.entries.all { it.outcome is ImportOutcome.DuplicateOf })
     }
+
+    @Test
+    fun addingATokenAlreadyThereIsRefusedWithItsId() {
+        val vault = makeVault(File(dir, "d.db").path, ManualClock())
+        val first = vault.addUri("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP")
+        val error = assertThrows<OtpException.DuplicateToken> {
+            vault.addUri("otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")
+        }
+        assertEquals(first.id, error.id)
+        assertEquals(1, vault.list().size)
+    }
 }
