@@ -229,7 +229,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Read the file as this format instead of recognising it: google, aegis, uris, 2fas,
-        /// andotp, andotp-encrypted, bitwarden, bitwarden-csv, steam, otpvault-backup.
+        /// andotp, andotp-encrypted, bitwarden, bitwarden-csv, steam, otpvault-backup,
+        /// freeotp-plus, lastpass.
         #[arg(long, value_name = "NAME", value_parser = parse_import_format)]
         format: Option<otpvault_core::import::ImportFormat>,
         /// A file whose first line is the export's password (for encrypted exports; without it

@@ -90,6 +90,8 @@ fn import_fixtures() -> Vec<Vec<u8>> {
         "aegis-plain.json",
         "aegis-encrypted.json",
         "uris.txt",
+        "freeotp-plus.json",
+        "lastpass.json",
     ]
     .iter()
     .map(|name| std::fs::read(dir.join(name)).unwrap())

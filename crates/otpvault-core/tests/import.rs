@@ -51,6 +51,8 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("2fas-encrypted.2fas", ImportFormat::TwoFas),
         ("andotp.json.aes", ImportFormat::AndOtpEncrypted),
         ("andotp-old.json.aes", ImportFormat::AndOtpEncrypted),
+        ("freeotp-plus.json", ImportFormat::FreeOtpPlus),
+        ("lastpass.json", ImportFormat::LastPass),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();

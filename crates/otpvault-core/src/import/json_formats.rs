@@ -51,6 +51,22 @@ pub fn sniff_json(doc: &Value) -> Option<ImportFormat> {
             Some(ImportFormat::Bitwarden)
         }
         Value::Object(map) if map.contains_key("shared_secret") => Some(ImportFormat::SteamMaFile),
+        Value::Object(map)
+            if map.get("tokens").is_some_and(Value::is_array) && map.contains_key("tokenOrder") =>
+        {
+            Some(ImportFormat::FreeOtpPlus)
+        }
+        Value::Object(map)
+            if map.get("accounts").is_some_and(|a| {
+                a.as_array().is_some_and(|items| {
+                    items
+                        .iter()
+                        .all(|i| i.get("userName").is_some() && i.get("secret").is_some())
+                })
+            }) =>
+        {
+            Some(ImportFormat::LastPass)
+        }
         Value::Array(items)
             if !items.is_empty()
                 && items
@@ -253,6 +269,78 @@ pub fn read_and_otp(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
                 &item["digits"],
                 &item["period"],
                 &item["counter"],
+            )
+        })
+        .collect())
+}
+
+/// FreeOTP+'s JSON export: `{"tokens": [{"type": "TOTP"|"HOTP", "issuerExt", "label",
+/// "secret": [signed bytes], "algo", "digits", "period", "counter"}], "tokenOrder": […]}` — the
+/// secret is Java's `byte[]`, numbers from −128 to 127. Read in `tokens` order.
+pub fn read_freeotp_plus(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    let items = doc["tokens"]
+        .as_array()
+        .ok_or_else(|| unreadable("FreeOTP+", "tokens"))?;
+    cap(items.len())?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let secret = item["secret"]
+                .as_array()
+                .filter(|bytes| bytes.len() <= 1024)
+                .and_then(|bytes| {
+                    bytes
+                        .iter()
+                        .map(|b| {
+                            b.as_i64()
+                                .and_then(|b| i8::try_from(b).ok())
+                                .map(|b| b as u8)
+                        })
+                        .collect::<Option<Vec<u8>>>()
+                })
+                .and_then(|bytes| Secret::from_bytes(bytes).ok())
+                .ok_or(SkipReason::InvalidSecret);
+            let issuer = match text(&item["issuerExt"]) {
+                "" => text(&item["issuerInt"]),
+                issuer => issuer,
+            };
+            entry(
+                issuer,
+                text(&item["label"]),
+                secret,
+                text(&item["type"]),
+                item["algo"].as_str(),
+                &item["digits"],
+                &item["period"],
+                &item["counter"],
+            )
+        })
+        .collect())
+}
+
+/// LastPass Authenticator's JSON export: `{"version", "accounts": [{"issuerName", "userName",
+/// "secret": base32, "timeStep", "digits", "algorithm"}]}` (time-based only).
+pub fn read_lastpass(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    let items = doc["accounts"]
+        .as_array()
+        .ok_or_else(|| unreadable("LastPass", "accounts"))?;
+    cap(items.len())?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let issuer = match text(&item["issuerName"]) {
+                "" => text(&item["originalIssuerName"]),
+                issuer => issuer,
+            };
+            entry(
+                issuer,
+                text(&item["userName"]),
+                base32(&item["secret"]),
+                "TOTP",
+                item["algorithm"].as_str(),
+                &item["digits"],
+                &item["timeStep"],
+                &Value::Null,
             )
         })
         .collect())

@@ -11,7 +11,8 @@
 //! - [`google`]: Google Authenticator's transfer QR codes, `otpauth-migration://offline?data=…`
 //!   (protobuf), one or several batches, as QR text or as a text file of them;
 //! - [`aegis`]: Aegis vault JSON, plain (encrypted Aegis files are refused as such for now);
-//! - [`json_formats`]: 2FAS, andOTP, Bitwarden (JSON and CSV) and Steam `.maFile` plain exports;
+//! - [`json_formats`]: 2FAS, andOTP, Bitwarden (JSON and CSV), Steam `.maFile`, FreeOTP+ and
+//!   LastPass Authenticator plain exports;
 //! - [`uris`]: a text file of `otpauth://` / `steam://` URIs, one per line.
 //!
 //! **Compatibility first**: an entry the exporting app accepts must import and give the same
@@ -61,10 +62,14 @@ pub enum ImportFormat {
     SteamMaFile,
     /// otpvault's own encrypted backup ([`crate::backup`]).
     OtpvaultBackup,
+    /// FreeOTP+ JSON export.
+    FreeOtpPlus,
+    /// LastPass Authenticator JSON export.
+    LastPass,
 }
 
 /// Every format, in the order `--format` lists them.
-pub const FORMATS: [ImportFormat; 10] = [
+pub const FORMATS: [ImportFormat; 12] = [
     ImportFormat::GoogleAuthenticator,
     ImportFormat::Aegis,
     ImportFormat::UriList,
@@ -75,6 +80,8 @@ pub const FORMATS: [ImportFormat; 10] = [
     ImportFormat::BitwardenCsv,
     ImportFormat::SteamMaFile,
     ImportFormat::OtpvaultBackup,
+    ImportFormat::FreeOtpPlus,
+    ImportFormat::LastPass,
 ];
 
 impl ImportFormat {
@@ -91,6 +98,8 @@ impl ImportFormat {
             ImportFormat::BitwardenCsv => "bitwarden-csv",
             ImportFormat::SteamMaFile => "steam",
             ImportFormat::OtpvaultBackup => "otpvault-backup",
+            ImportFormat::FreeOtpPlus => "freeotp-plus",
+            ImportFormat::LastPass => "lastpass",
         }
     }
 
@@ -402,6 +411,8 @@ pub fn read_as(
                 ImportFormat::TwoFas => json_formats::read_two_fas(&doc, password)?,
                 ImportFormat::AndOtp => json_formats::read_and_otp(&doc)?,
                 ImportFormat::Bitwarden => json_formats::read_bitwarden(&doc)?,
+                ImportFormat::FreeOtpPlus => json_formats::read_freeotp_plus(&doc)?,
+                ImportFormat::LastPass => json_formats::read_lastpass(&doc)?,
                 _ => json_formats::read_steam(&doc)?,
             }
         }
