@@ -219,9 +219,10 @@ pub enum Command {
         #[arg(allow_negative_numbers = true, value_parser = parse_offset)]
         seconds: Option<i64>,
     },
-    /// Import another authenticator's export file (unencrypted: Google Authenticator transfer,
-    /// Aegis, 2FAS, andOTP, Bitwarden JSON/CSV, Steam .maFile, a list of otpauth:// URIs), with a
-    /// report per entry.
+    /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain or
+    /// encrypted, 2FAS plain or encrypted, andOTP plain or encrypted, Bitwarden JSON/CSV, Steam
+    /// .maFile, FreeOTP+, LastPass, an otpvault backup, a list of otpauth:// URIs), with a report
+    /// per entry.
     Import {
         /// The export file (its format is recognised from its content).
         file: PathBuf,
