@@ -221,8 +221,8 @@ pub enum Command {
     },
     /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain or
     /// encrypted, 2FAS plain or encrypted, andOTP plain or encrypted, Bitwarden JSON/CSV, Steam
-    /// .maFile, FreeOTP+, LastPass, an otpvault backup, a list of otpauth:// URIs), with a report
-    /// per entry.
+    /// .maFile, FreeOTP+, LastPass, Stratum/Authenticator Pro plain or encrypted, an otpvault
+    /// backup, a list of otpauth:// URIs), with a report per entry.
     Import {
         /// The export file (its format is recognised from its content).
         file: PathBuf,
@@ -231,7 +231,7 @@ pub enum Command {
         dry_run: bool,
         /// Read the file as this format instead of recognising it: google, aegis, uris, 2fas,
         /// andotp, andotp-encrypted, bitwarden, bitwarden-csv, steam, otpvault-backup,
-        /// freeotp-plus, lastpass.
+        /// freeotp-plus, lastpass, stratum, stratum-encrypted.
         #[arg(long, value_name = "NAME", value_parser = parse_import_format)]
         format: Option<otpvault_core::import::ImportFormat>,
         /// A file whose first line is the export's password (for encrypted exports; without it

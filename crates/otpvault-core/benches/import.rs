@@ -96,6 +96,14 @@ fn main() {
         ("2fas-encrypted.2fas", "2FAS (PBKDF2-SHA256 x 10,000)"),
         ("andotp.json.aes", "andOTP (PBKDF2-SHA1 x 150,000)"),
         ("andotp-old.json.aes", "andOTP before 0.6.3 (one SHA-256)"),
+        (
+            "stratum-encrypted.authpro",
+            "Stratum (Argon2id 64 MiB x 3, 4 lanes)",
+        ),
+        (
+            "stratum-legacy.authpro",
+            "Stratum legacy (PBKDF2-SHA1 x 64,000)",
+        ),
     ] {
         let bytes = std::fs::read(fixtures.join(name)).unwrap();
         let password = expected["passwords"][name].as_str().unwrap().to_owned();

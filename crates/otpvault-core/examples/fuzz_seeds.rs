@@ -92,6 +92,8 @@ fn import_fixtures() -> Vec<Vec<u8>> {
         "uris.txt",
         "freeotp-plus.json",
         "lastpass.json",
+        "stratum.json",
+        "stratum-legacy.authpro",
     ]
     .iter()
     .map(|name| std::fs::read(dir.join(name)).unwrap())

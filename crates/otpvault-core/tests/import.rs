@@ -53,6 +53,9 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("andotp-old.json.aes", ImportFormat::AndOtpEncrypted),
         ("freeotp-plus.json", ImportFormat::FreeOtpPlus),
         ("lastpass.json", ImportFormat::LastPass),
+        ("stratum.json", ImportFormat::Stratum),
+        ("stratum-encrypted.authpro", ImportFormat::StratumEncrypted),
+        ("stratum-legacy.authpro", ImportFormat::StratumEncrypted),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
@@ -176,6 +179,28 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
         vault.import(None, &greedy_and_otp, Some("andotp fixture password")),
         Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
     ));
+    // Stratum (both encrypted formats): no password, a wrong one, a truncated file.
+    for name in ["stratum-encrypted.authpro", "stratum-legacy.authpro"] {
+        let bytes = fixture(name);
+        assert_eq!(
+            vault.import(None, &bytes, None),
+            Err(VaultError::Import(ImportError::PasswordRequired {
+                format: "Stratum"
+            })),
+            "{name}"
+        );
+        assert_eq!(
+            vault.import(None, &bytes, Some("Tr0ub4dor&3")),
+            Err(VaultError::Import(ImportError::WrongPassword {
+                format: "Stratum"
+            })),
+            "{name}"
+        );
+        assert!(
+            vault.import(None, &bytes[..40], Some("x")).is_err(),
+            "{name}"
+        );
+    }
     // A file asking scrypt for 1 GiB is refused before anything is allocated.
     let greedy = String::from_utf8(encrypted.clone())
         .unwrap()

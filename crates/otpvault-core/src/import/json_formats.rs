@@ -51,6 +51,7 @@ pub fn sniff_json(doc: &Value) -> Option<ImportFormat> {
             Some(ImportFormat::Bitwarden)
         }
         Value::Object(map) if map.contains_key("shared_secret") => Some(ImportFormat::SteamMaFile),
+        Value::Object(_) if super::stratum::looks_plain(doc) => Some(ImportFormat::Stratum),
         Value::Object(map)
             if map.get("tokens").is_some_and(Value::is_array) && map.contains_key("tokenOrder") =>
         {

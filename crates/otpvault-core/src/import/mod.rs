@@ -27,6 +27,7 @@ pub mod aegis;
 pub mod andotp;
 pub mod google;
 pub mod json_formats;
+pub mod stratum;
 pub mod uris;
 
 use thiserror::Error;
@@ -66,10 +67,14 @@ pub enum ImportFormat {
     FreeOtpPlus,
     /// LastPass Authenticator JSON export.
     LastPass,
+    /// Stratum / Authenticator Pro backup (JSON).
+    Stratum,
+    /// Stratum / Authenticator Pro encrypted backup (both headers).
+    StratumEncrypted,
 }
 
 /// Every format, in the order `--format` lists them.
-pub const FORMATS: [ImportFormat; 12] = [
+pub const FORMATS: [ImportFormat; 14] = [
     ImportFormat::GoogleAuthenticator,
     ImportFormat::Aegis,
     ImportFormat::UriList,
@@ -82,6 +87,8 @@ pub const FORMATS: [ImportFormat; 12] = [
     ImportFormat::OtpvaultBackup,
     ImportFormat::FreeOtpPlus,
     ImportFormat::LastPass,
+    ImportFormat::Stratum,
+    ImportFormat::StratumEncrypted,
 ];
 
 impl ImportFormat {
@@ -100,6 +107,8 @@ impl ImportFormat {
             ImportFormat::OtpvaultBackup => "otpvault-backup",
             ImportFormat::FreeOtpPlus => "freeotp-plus",
             ImportFormat::LastPass => "lastpass",
+            ImportFormat::Stratum => "stratum",
+            ImportFormat::StratumEncrypted => "stratum-encrypted",
         }
     }
 
@@ -278,6 +287,9 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
     if crate::backup::looks_like(bytes) {
         return Some(ImportFormat::OtpvaultBackup);
     }
+    if stratum::looks_encrypted(bytes) {
+        return Some(ImportFormat::StratumEncrypted);
+    }
     let Ok(text) = std::str::from_utf8(bytes) else {
         // Binary: the one binary format read is andOTP's encrypted backup (random-looking bytes
         // throughout, so it is only recognised by being binary and long enough).
@@ -394,6 +406,9 @@ pub fn read_as(
     if format == ImportFormat::AndOtpEncrypted {
         return Ok((format, andotp::read(bytes, password)?));
     }
+    if format == ImportFormat::StratumEncrypted {
+        return Ok((format, stratum::read_encrypted(bytes, password)?));
+    }
     // `sniff` found UTF-8.
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::UnknownFormat)?;
     let candidates = match format {
@@ -413,6 +428,7 @@ pub fn read_as(
                 ImportFormat::Bitwarden => json_formats::read_bitwarden(&doc)?,
                 ImportFormat::FreeOtpPlus => json_formats::read_freeotp_plus(&doc)?,
                 ImportFormat::LastPass => json_formats::read_lastpass(&doc)?,
+                ImportFormat::Stratum => stratum::read_plain(&doc)?,
                 _ => json_formats::read_steam(&doc)?,
             }
         }
