@@ -61,7 +61,7 @@ fn decrypt(bytes: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, ImportErr
         return crate::vault::crypto::open(&key, b"", rest).map_err(|_| wrong());
     }
     let rest = &bytes[16..];
-    if rest.len() < 20 + 16 + 16 || (rest.len() - 36) % 16 != 0 {
+    if rest.len() < 20 + 16 + 16 || !(rest.len() - 36).is_multiple_of(16) {
         return Err(unreadable("header"));
     }
     let (salt, rest) = rest.split_at(20);
