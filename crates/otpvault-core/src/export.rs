@@ -203,17 +203,7 @@ pub mod google {
         pub left_out: Vec<(usize, Unsupported)>,
     }
 
-    fn varint(out: &mut Vec<u8>, mut v: u64) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
+    use crate::activation::cpace::leb128 as varint;
 
     fn field_bytes(out: &mut Vec<u8>, number: u64, bytes: &[u8]) {
         varint(out, number << 3 | 2);

@@ -2,15 +2,15 @@
 //! otpvault's encrypted backup and its restore, the Aegis and Google Authenticator exports. Every
 //! call that may run a KDF (scrypt, PBKDF2, Argon2id) is `async` and runs off the caller's thread.
 
-use otpvault_core::import as core_import;
+use otpvault_core::import::{self as core_import, SkipReason};
 use otpvault_core::{OtpKind, backup::BackupKdf};
 use zeroize::Zeroizing;
 
 use crate::error::OtpError;
 use crate::vault::OtpVault;
 
-/// Why one entry of an export file is not imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// Why one entry of an export file is not imported (the core's enum).
+#[uniffi::remote(Enum)]
 pub enum SkipReason {
     /// An algorithm otpvault does not compute (MD5, SHA384, …).
     UnsupportedAlgorithm,
@@ -24,20 +24,6 @@ pub enum SkipReason {
     InvalidSecret,
     /// Anything else malformed in the entry.
     InvalidEntry,
-}
-
-impl From<core_import::SkipReason> for SkipReason {
-    fn from(reason: core_import::SkipReason) -> Self {
-        use core_import::SkipReason as R;
-        match reason {
-            R::UnsupportedAlgorithm => Self::UnsupportedAlgorithm,
-            R::UnsupportedKind => Self::UnsupportedKind,
-            R::InvalidDigits => Self::InvalidDigits,
-            R::InvalidPeriod => Self::InvalidPeriod,
-            R::InvalidSecret => Self::InvalidSecret,
-            R::InvalidEntry => Self::InvalidEntry,
-        }
-    }
 }
 
 /// What happens (or happened) to one entry.
@@ -112,9 +98,9 @@ impl From<core_import::ImportReport> for ImportReport {
                         core_import::ImportOutcome::DuplicateInFile { index: i } => {
                             ImportOutcome::DuplicateInFile { index: index(i) }
                         }
-                        core_import::ImportOutcome::Skipped(reason) => ImportOutcome::Skipped {
-                            reason: reason.into(),
-                        },
+                        core_import::ImportOutcome::Skipped(reason) => {
+                            ImportOutcome::Skipped { reason }
+                        }
                     },
                 })
                 .collect(),

@@ -439,22 +439,45 @@ impl Issuer {
             "UPDATE credentials SET status = 'revoked' WHERE user_id = ?1 AND status = 'active'",
             [user_id],
         )?;
-        tx.execute(
-            "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status,
-             source, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', 'activation', ?7)",
-            params![
-                credential_id,
-                user_id,
-                secret.as_slice(),
-                self.config.algorithm.as_str(),
-                self.config.digits,
-                self.config.period,
-                to_i64(now_ms)
-            ],
+        insert_credential(
+            &tx,
+            &self.config,
+            (&credential_id, user_id, secret.as_slice()),
+            "active",
+            "activation",
+            now_ms,
         )?;
         tx.commit()?;
         Ok(activation::finish_body(&finish_key, now_ms))
     }
+}
+
+/// Inserts a credential with the issuer's algorithm, digits and period: `(id, user id, secret)`,
+/// its status (`pending`/`active`) and where it came from (`activation`/`enrolment`).
+pub(crate) fn insert_credential(
+    tx: &rusqlite::Transaction<'_>,
+    config: &crate::Config,
+    (id, user_id, secret): (&str, i64, &[u8]),
+    status: &str,
+    source: &str,
+    now_ms: u64,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status, source,
+         created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            user_id,
+            secret,
+            config.algorithm.as_str(),
+            config.digits,
+            config.period,
+            status,
+            source,
+            to_i64(now_ms)
+        ],
+    )?;
+    Ok(())
 }
 
 /// The algorithm column of a credential.

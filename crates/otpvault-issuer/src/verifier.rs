@@ -249,18 +249,13 @@ impl Issuer {
             "DELETE FROM credentials WHERE user_id = ?1 AND status = 'pending'",
             [user_id],
         )?;
-        tx.execute(
-            "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status,
-             source, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 'enrolment', ?7)",
-            params![
-                id,
-                user_id,
-                secret.expose(),
-                self.config.algorithm.as_str(),
-                self.config.digits,
-                self.config.period,
-                i64::try_from(now_ms).unwrap_or(i64::MAX)
-            ],
+        crate::activation::insert_credential(
+            &tx,
+            &self.config,
+            (&id, user_id, secret.expose()),
+            "pending",
+            "enrolment",
+            now_ms,
         )?;
         tx.commit()?;
         Ok(otpvault_core::uri::build(&token))

@@ -30,18 +30,23 @@ pub const POINT_LEN: usize = 32;
 /// Length of the ISK and of a confirmation tag (SHA-512 output).
 pub const ISK_LEN: usize = 64;
 
-/// Appends `data` with its length prepended as LEB128 (the draft's `prepend_len`).
-pub fn prepend_len(out: &mut Vec<u8>, data: &[u8]) {
-    let mut length = data.len();
+/// Appends `value` as LEB128: 7 bits a byte, least significant first, the high bit set on every
+/// byte but the last (also protobuf's varint, which the Google transfer export writes).
+pub fn leb128(out: &mut Vec<u8>, mut value: u64) {
     loop {
-        let low = (length & 0x7f) as u8;
-        length >>= 7;
-        if length == 0 {
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
             out.push(low);
-            break;
+            return;
         }
         out.push(low | 0x80);
     }
+}
+
+/// Appends `data` with its length prepended as LEB128 (the draft's `prepend_len`).
+pub fn prepend_len(out: &mut Vec<u8>, data: &[u8]) {
+    leb128(out, data.len() as u64);
     out.extend_from_slice(data);
 }
 
