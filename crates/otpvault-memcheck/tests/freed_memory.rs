@@ -91,11 +91,19 @@ fn no_operation_frees_a_block_that_still_holds_a_secret() {
             ids.push(info.id);
         }
     });
+    // The first secret again with 8 digits: another token (the same parameters would be a
+    // duplicate, refused — that path is checked too).
     let uri = Zeroizing::new(format!(
-        "otpauth://totp/ACME:uri@example.com?secret={}&issuer=ACME",
+        "otpauth://totp/ACME:uri@example.com?secret={}&issuer=ACME&digits=8",
         typed[0].as_str()
     ));
     check("add_uri", || vault.add_uri(None, &uri).unwrap());
+    check("add_uri duplicate", || {
+        assert!(matches!(
+            vault.add_uri(None, &uri),
+            Err(otpvault_core::VaultError::Duplicate { .. })
+        ));
+    });
     check("codes", || {
         vault.codes(None, T0).unwrap();
         vault.entries(None, T0 + 30).unwrap();

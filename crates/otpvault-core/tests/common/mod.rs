@@ -69,8 +69,11 @@ pub fn expected_totp(
 
 /// A 20-byte secret derived from a number, as base32 (for tokens whose content a test re-derives).
 pub fn numbered_secret(n: u64) -> String {
-    let bytes: Vec<u8> = (0..20u64)
+    // `n` itself in the first 8 bytes: distinct numbers give distinct secrets (the vault refuses
+    // a second copy of a token).
+    let mut bytes: Vec<u8> = (0..20u64)
         .map(|i| (n.wrapping_mul(31).wrapping_add(i * 7) % 251) as u8 ^ 0x5a)
         .collect();
+    bytes[..8].copy_from_slice(&n.to_be_bytes());
     Secret::from_bytes(bytes).unwrap().to_base32().to_string()
 }
