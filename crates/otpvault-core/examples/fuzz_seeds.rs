@@ -94,6 +94,7 @@ fn import_fixtures() -> Vec<Vec<u8>> {
         "lastpass.json",
         "stratum.json",
         "stratum-legacy.authpro",
+        "bitwarden-encrypted.json",
     ]
     .iter()
     .map(|name| std::fs::read(dir.join(name)).unwrap())

@@ -56,6 +56,8 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("stratum.json", ImportFormat::Stratum),
         ("stratum-encrypted.authpro", ImportFormat::StratumEncrypted),
         ("stratum-legacy.authpro", ImportFormat::StratumEncrypted),
+        ("bitwarden-encrypted.json", ImportFormat::Bitwarden),
+        ("bitwarden-encrypted-argon2.json", ImportFormat::Bitwarden),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
@@ -177,6 +179,35 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
     greedy_and_otp[..4].copy_from_slice(&u32::MAX.to_be_bytes());
     assert!(matches!(
         vault.import(None, &greedy_and_otp, Some("andotp fixture password")),
+        Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
+    ));
+    // Bitwarden password-protected (PBKDF2 and Argon2id): no password, a wrong one (told by
+    // the MAC), greedy KDF parameters refused before anything runs.
+    for name in [
+        "bitwarden-encrypted.json",
+        "bitwarden-encrypted-argon2.json",
+    ] {
+        let bytes = fixture(name);
+        assert_eq!(
+            vault.import(None, &bytes, None),
+            Err(VaultError::Import(ImportError::PasswordRequired {
+                format: "Bitwarden"
+            })),
+            "{name}"
+        );
+        assert_eq!(
+            vault.import(None, &bytes, Some("Tr0ub4dor&3")),
+            Err(VaultError::Import(ImportError::WrongPassword {
+                format: "Bitwarden"
+            })),
+            "{name}"
+        );
+    }
+    let greedy_bw = String::from_utf8(fixture("bitwarden-encrypted-argon2.json"))
+        .unwrap()
+        .replace("\"kdfMemory\": 64", "\"kdfMemory\": 4096");
+    assert!(matches!(
+        vault.import(None, greedy_bw.as_bytes(), Some("x")),
         Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
     ));
     // Stratum (both encrypted formats): no password, a wrong one, a truncated file.

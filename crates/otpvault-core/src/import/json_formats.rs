@@ -377,9 +377,14 @@ fn bitwarden_totp(name: &str, username: &str, totp: &str) -> Candidate {
 }
 
 /// A Bitwarden JSON export (not password-protected).
-pub fn read_bitwarden(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+pub fn read_bitwarden(doc: &Value, password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
     const FORMAT: &str = "Bitwarden";
     if doc["encrypted"] == Value::Bool(true) {
+        // A password-protected export can be opened; an account-restricted one is sealed with
+        // the account's own key, which never leaves Bitwarden.
+        if doc["passwordProtected"] == Value::Bool(true) {
+            return super::bitwarden::read_protected(doc, password);
+        }
         return Err(ImportError::EncryptedNotSupported { format: FORMAT });
     }
     let items = doc["items"]

@@ -25,6 +25,7 @@
 
 pub mod aegis;
 pub mod andotp;
+pub mod bitwarden;
 pub mod google;
 pub mod json_formats;
 pub mod stratum;
@@ -425,7 +426,7 @@ pub fn read_as(
             match json {
                 ImportFormat::TwoFas => json_formats::read_two_fas(&doc, password)?,
                 ImportFormat::AndOtp => json_formats::read_and_otp(&doc)?,
-                ImportFormat::Bitwarden => json_formats::read_bitwarden(&doc)?,
+                ImportFormat::Bitwarden => json_formats::read_bitwarden(&doc, password)?,
                 ImportFormat::FreeOtpPlus => json_formats::read_freeotp_plus(&doc)?,
                 ImportFormat::LastPass => json_formats::read_lastpass(&doc)?,
                 ImportFormat::Stratum => stratum::read_plain(&doc)?,
