@@ -988,11 +988,22 @@ impl Vault {
         pin: &Pin,
         file: crate::import::ReadFile,
     ) -> Result<crate::import::ImportReport, VaultError> {
-        let settings = file.settings;
-        let report = self.import_read(Some(pin), file)?;
-        if let Some(settings) = settings {
-            self.set_time_offset(Some(pin), settings.time_offset)?;
-            self.set_policy(pin, settings.policy)?;
+        let restored = file.settings;
+        // One PIN check (one KDF run) for the tokens and the settings.
+        let report = self.with_session(Some(pin), Load::Nothing, |conn, s| {
+            let report = s.import(conn, file.format, file.candidates)?;
+            if let Some(restored) = restored {
+                let settings = Settings {
+                    time_offset: restored.time_offset,
+                    policy: restored.policy,
+                };
+                s.save_settings(conn, settings)?;
+            }
+            Ok(report)
+        })?;
+        // As `set_policy`: switching to `EveryCode` locks at once.
+        if restored.is_some_and(|r| r.policy == UnlockPolicy::EveryCode) {
+            self.lock();
         }
         Ok(report)
     }
