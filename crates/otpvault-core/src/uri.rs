@@ -242,6 +242,34 @@ fn parse_with(uri: &str, lenient: bool) -> Result<Token, UriError> {
     )
 }
 
+/// The (issuer, account) an `otpauth://` URI names, to report an entry that cannot be imported;
+/// `None` when the URI does not get that far. The secret is never read.
+pub fn label_names(uri: &str) -> Option<(String, String)> {
+    if uri.len() > MAX_URI_LEN {
+        return None;
+    }
+    let (scheme, rest) = uri.trim().split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("otpauth") {
+        return None;
+    }
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (_, raw_label) = path.split_once('/')?;
+    let label = percent_decode(raw_label, false).ok()?;
+    let (label_issuer, account) = split_label(&label);
+    let issuer_param = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| name.eq_ignore_ascii_case("issuer"))
+        .and_then(|(_, value)| percent_decode(value, true).ok());
+    let issuer = issuer_param
+        .as_deref()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .or(label_issuer)
+        .unwrap_or_default();
+    Some((issuer.to_owned(), account.to_owned()))
+}
+
 fn decode_secret(text: &str, lenient: bool) -> Result<Secret, UriError> {
     if text.trim().is_empty() {
         return Err(UriError::MissingSecret);

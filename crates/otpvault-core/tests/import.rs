@@ -58,6 +58,12 @@ fn every_fixture_imports_with_the_codes_the_exporting_app_shows() {
         ("stratum-legacy.authpro", ImportFormat::StratumEncrypted),
         ("bitwarden-encrypted.json", ImportFormat::Bitwarden),
         ("bitwarden-encrypted-argon2.json", ImportFormat::Bitwarden),
+        ("ente.txt", ImportFormat::UriList),
+        ("ente-encrypted.txt", ImportFormat::EnteEncrypted),
+        ("proton.json", ImportFormat::Proton),
+        ("proton-encrypted.json", ImportFormat::ProtonEncrypted),
+        ("authy.xml", ImportFormat::Authy),
+        ("authy-encrypted.xml", ImportFormat::Authy),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
@@ -263,6 +269,109 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
         Err(VaultError::Import(ImportError::TooLarge { .. }))
     ));
     assert!(vault.list(None).unwrap().is_empty());
+}
+
+#[test]
+fn ente_proton_and_authy_files_refuse_a_missing_or_wrong_password_and_greedy_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
+    let refused = |bytes: &[u8], password: Option<&str>| match vault.import(None, bytes, password) {
+        Err(VaultError::Import(err)) => err,
+        other => panic!("imported: {other:?}"),
+    };
+    // Ente: no password; parameters changed in the file (the key differs: the MAC refuses);
+    // memory or work beyond what Ente writes refused before anything is allocated.
+    let ente = String::from_utf8(fixture("ente-encrypted.txt")).unwrap();
+    let format = "Ente Auth";
+    assert_eq!(
+        refused(ente.as_bytes(), None),
+        ImportError::PasswordRequired { format }
+    );
+    let cheap = ente.replace("\"memLimit\": 1073741824", "\"memLimit\": 65536");
+    assert_ne!(cheap, ente);
+    let password = expected()["passwords"]["ente-encrypted.txt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        refused(cheap.as_bytes(), Some(&password)),
+        ImportError::WrongPassword { format }
+    );
+    for greedy in [
+        ente.replace("\"memLimit\": 1073741824", "\"memLimit\": 2147483648"),
+        ente.replace("\"opsLimit\": 4", "\"opsLimit\": 5"),
+    ] {
+        assert!(matches!(
+            refused(greedy.as_bytes(), Some(&password)),
+            ImportError::KdfTooCostly { .. }
+        ));
+    }
+    let other_version = ente.replace("\"version\": 1", "\"version\": 2");
+    assert!(matches!(
+        refused(other_version.as_bytes(), Some(&password)),
+        ImportError::Unreadable { .. }
+    ));
+
+    // Proton: no password, a wrong one, a content cut short.
+    let proton = String::from_utf8(fixture("proton-encrypted.json")).unwrap();
+    let format = "Proton Authenticator";
+    assert_eq!(
+        refused(proton.as_bytes(), None),
+        ImportError::PasswordRequired { format }
+    );
+    assert_eq!(
+        refused(proton.as_bytes(), Some("Tr0ub4dor&3")),
+        ImportError::WrongPassword { format }
+    );
+    let doc: Value = serde_json::from_str(&proton).unwrap();
+    let content = doc["content"].as_str().unwrap();
+    let cut = proton.replace(content, &content[..content.len() - 8]);
+    let password = expected()["passwords"]["proton-encrypted.json"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        refused(cut.as_bytes(), Some(&password)),
+        ImportError::WrongPassword { format }
+    );
+
+    // Authy: no password, a wrong one; one damaged entry is skipped while the others import.
+    let authy = String::from_utf8(fixture("authy-encrypted.xml")).unwrap();
+    let format = "Authy";
+    assert_eq!(
+        refused(authy.as_bytes(), None),
+        ImportError::PasswordRequired { format }
+    );
+    assert_eq!(
+        refused(authy.as_bytes(), Some("Tr0ub4dor&3")),
+        ImportError::WrongPassword { format }
+    );
+    assert!(matches!(
+        refused(b"<map><string name=\"other\">[]</string></map>", None),
+        ImportError::UnknownFormat
+    ));
+    let broken = authy.replace("&quot;digits", "&bogus;digits");
+    assert!(matches!(
+        refused(broken.as_bytes(), None),
+        ImportError::Unreadable { .. }
+    ));
+    assert!(vault.list(None).unwrap().is_empty());
+    let password = expected()["passwords"]["authy-encrypted.xml"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let start = authy.find("encryptedSecret&quot;: &quot;").unwrap() + 30;
+    let mut damaged = authy.clone();
+    damaged.replace_range(start..start + 4, "AAAA");
+    let report = vault
+        .import(None, damaged.as_bytes(), Some(&password))
+        .unwrap();
+    assert_eq!(
+        report.entries[0].outcome,
+        ImportOutcome::Skipped(SkipReason::InvalidSecret)
+    );
+    assert_eq!(report.imported(), 2);
 }
 
 #[test]

@@ -52,6 +52,11 @@ pub fn sniff_json(doc: &Value) -> Option<ImportFormat> {
         }
         Value::Object(map) if map.contains_key("shared_secret") => Some(ImportFormat::SteamMaFile),
         Value::Object(_) if super::stratum::looks_plain(doc) => Some(ImportFormat::Stratum),
+        Value::Object(_) if super::ente::looks_encrypted(doc) => Some(ImportFormat::EnteEncrypted),
+        Value::Object(_) if super::proton::looks_plain(doc) => Some(ImportFormat::Proton),
+        Value::Object(_) if super::proton::looks_encrypted(doc) => {
+            Some(ImportFormat::ProtonEncrypted)
+        }
         Value::Object(map)
             if map.get("tokens").is_some_and(Value::is_array) && map.contains_key("tokenOrder") =>
         {

@@ -10,10 +10,18 @@
 //! descriptions):
 //! - [`google`]: Google Authenticator's transfer QR codes, `otpauth-migration://offline?data=…`
 //!   (protobuf), one or several batches, as QR text or as a text file of them;
-//! - [`aegis`]: Aegis vault JSON, plain (encrypted Aegis files are refused as such for now);
+//! - [`aegis`]: Aegis vault JSON, plain and encrypted (scrypt password slots);
 //! - [`json_formats`]: 2FAS, andOTP, Bitwarden (JSON and CSV), Steam `.maFile`, FreeOTP+ and
 //!   LastPass Authenticator plain exports;
-//! - [`uris`]: a text file of `otpauth://` / `steam://` URIs, one per line.
+//! - [`uris`]: a text file of `otpauth://` / `steam://` URIs, one per line (also Ente Auth's plain
+//!   export);
+//! - [`andotp`]: andOTP's encrypted backups (both of the app's formats);
+//! - [`bitwarden`]: Bitwarden's password-protected JSON;
+//! - [`stratum`]: Stratum / Authenticator Pro, plain, encrypted and legacy encrypted;
+//! - [`ente`]: Ente Auth's encrypted export (Argon2id + libsodium secretstream);
+//! - [`proton`]: Proton Authenticator, plain and password-protected;
+//! - [`authy`]: Authy's app-internal token store (preferences XML from a rooted phone);
+//! - [`crate::backup`]: otpvault's own encrypted backup.
 //!
 //! **Compatibility first**: an entry the exporting app accepts must import and give the same
 //! codes, so secrets whose base32 length is 1, 3 or 6 mod 8 are decoded as those apps do
@@ -25,9 +33,12 @@
 
 pub mod aegis;
 pub mod andotp;
+pub mod authy;
 pub mod bitwarden;
+pub mod ente;
 pub mod google;
 pub mod json_formats;
+pub mod proton;
 pub mod stratum;
 pub mod uris;
 
@@ -72,10 +83,18 @@ pub enum ImportFormat {
     Stratum,
     /// Stratum / Authenticator Pro encrypted backup (both headers).
     StratumEncrypted,
+    /// Ente Auth encrypted export (JSON; its plain export is a [`ImportFormat::UriList`]).
+    EnteEncrypted,
+    /// Proton Authenticator export (JSON).
+    Proton,
+    /// Proton Authenticator password-protected export (JSON).
+    ProtonEncrypted,
+    /// Authy's app-internal token store (Android preferences XML from a rooted phone).
+    Authy,
 }
 
 /// Every format, in the order `--format` lists them.
-pub const FORMATS: [ImportFormat; 14] = [
+pub const FORMATS: [ImportFormat; 18] = [
     ImportFormat::GoogleAuthenticator,
     ImportFormat::Aegis,
     ImportFormat::UriList,
@@ -90,6 +109,10 @@ pub const FORMATS: [ImportFormat; 14] = [
     ImportFormat::LastPass,
     ImportFormat::Stratum,
     ImportFormat::StratumEncrypted,
+    ImportFormat::EnteEncrypted,
+    ImportFormat::Proton,
+    ImportFormat::ProtonEncrypted,
+    ImportFormat::Authy,
 ];
 
 impl ImportFormat {
@@ -110,6 +133,10 @@ impl ImportFormat {
             ImportFormat::LastPass => "lastpass",
             ImportFormat::Stratum => "stratum",
             ImportFormat::StratumEncrypted => "stratum-encrypted",
+            ImportFormat::EnteEncrypted => "ente-encrypted",
+            ImportFormat::Proton => "proton",
+            ImportFormat::ProtonEncrypted => "proton-encrypted",
+            ImportFormat::Authy => "authy",
         }
     }
 
@@ -304,6 +331,9 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
         let doc: serde_json::Value = serde_json::from_str(start).ok()?;
         return json_formats::sniff_json(&doc);
     }
+    if authy::looks_like(start) {
+        return Some(ImportFormat::Authy);
+    }
     if json_formats::looks_like_bitwarden_csv(start) {
         return Some(ImportFormat::BitwardenCsv);
     }
@@ -417,6 +447,9 @@ pub fn read_as(
         ImportFormat::Aegis => aegis::read(text, password)?,
         ImportFormat::UriList => uris::read(text)?,
         ImportFormat::BitwardenCsv => json_formats::read_bitwarden_csv(text)?,
+        ImportFormat::Authy => {
+            authy::read(text.trim_start_matches('\u{feff}').trim_start(), password)?
+        }
         json => {
             let doc: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
                 .map_err(|_| ImportError::Unreadable {
@@ -430,6 +463,9 @@ pub fn read_as(
                 ImportFormat::FreeOtpPlus => json_formats::read_freeotp_plus(&doc)?,
                 ImportFormat::LastPass => json_formats::read_lastpass(&doc)?,
                 ImportFormat::Stratum => stratum::read_plain(&doc)?,
+                ImportFormat::EnteEncrypted => ente::read_encrypted(&doc, password)?,
+                ImportFormat::Proton => proton::read_plain(&doc)?,
+                ImportFormat::ProtonEncrypted => proton::read_encrypted(&doc, password)?,
                 _ => json_formats::read_steam(&doc)?,
             }
         }
