@@ -221,8 +221,9 @@ pub enum Command {
     },
     /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain or
     /// encrypted, 2FAS plain or encrypted, andOTP plain or encrypted, Bitwarden JSON/CSV, Steam
-    /// .maFile, FreeOTP+, LastPass, Stratum/Authenticator Pro plain or encrypted, an otpvault
-    /// backup, a list of otpauth:// URIs), with a report per entry.
+    /// .maFile, FreeOTP+, LastPass, Stratum/Authenticator Pro plain or encrypted, Ente Auth plain
+    /// or encrypted, Proton Authenticator plain or encrypted, Authy's app-internal XML, an
+    /// otpvault backup, a list of otpauth:// URIs), with a report per entry.
     Import {
         /// The export file (its format is recognised from its content).
         file: PathBuf,
@@ -231,7 +232,8 @@ pub enum Command {
         dry_run: bool,
         /// Read the file as this format instead of recognising it: google, aegis, uris, 2fas,
         /// andotp, andotp-encrypted, bitwarden, bitwarden-csv, steam, otpvault-backup,
-        /// freeotp-plus, lastpass, stratum, stratum-encrypted.
+        /// freeotp-plus, lastpass, stratum, stratum-encrypted, ente-encrypted, proton,
+        /// proton-encrypted, authy.
         #[arg(long, value_name = "NAME", value_parser = parse_import_format)]
         format: Option<otpvault_core::import::ImportFormat>,
         /// A file whose first line is the export's password (for encrypted exports; without it

@@ -2,8 +2,10 @@
 //! --bench import`): a 1,000-entry plain file read, previewed and imported into a vault, and the
 //! cost of opening each encrypted format at the parameters real exports use (the fixtures of
 //! tests/fixtures/import carry those parameters: Aegis scrypt N = 2^15, r = 8; 2FAS PBKDF2-SHA256
-//! × 10,000; andOTP PBKDF2-SHA1 × 150,000; the old andOTP SHA-256; otpvault's backup Argon2id
-//! 64 MiB × 3).
+//! × 10,000; andOTP PBKDF2-SHA1 × 150,000; the old andOTP SHA-256; Stratum Argon2id 64 MiB × 3
+//! and PBKDF2-SHA1 × 64,000; Bitwarden PBKDF2-SHA256 × 600,000 and Argon2id 64 MiB × 3; Ente
+//! Argon2id 1 GiB × 4 (libsodium's "sensitive" limits); Proton Argon2id 19 MiB × 2; Authy
+//! PBKDF2-SHA1 × 1,000 per entry; otpvault's backup Argon2id 64 MiB × 3).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -103,6 +105,26 @@ fn main() {
         (
             "stratum-legacy.authpro",
             "Stratum legacy (PBKDF2-SHA1 x 64,000)",
+        ),
+        (
+            "bitwarden-encrypted.json",
+            "Bitwarden (PBKDF2-SHA256 x 600,000)",
+        ),
+        (
+            "bitwarden-encrypted-argon2.json",
+            "Bitwarden (Argon2id 64 MiB x 3, 4 lanes)",
+        ),
+        (
+            "ente-encrypted.txt",
+            "Ente Auth (Argon2id 1 GiB x 4, 1 lane)",
+        ),
+        (
+            "proton-encrypted.json",
+            "Proton Authenticator (Argon2id 19 MiB x 2)",
+        ),
+        (
+            "authy-encrypted.xml",
+            "Authy, 4 entries (PBKDF2-SHA1 x 1,000 each)",
         ),
     ] {
         let bytes = std::fs::read(fixtures.join(name)).unwrap();

@@ -1,5 +1,5 @@
 //! Writes the seed corpora of the fuzz targets (`scripts/fuzz` runs it): the URIs and secrets of
-//! `tests/vectors`, encoded records of every kind, and small real vault files (PBKDF2 at one
+//! `tests/vectors`, encoded records of every kind, the import fixtures (per parser), and small real vault files (PBKDF2 at one
 //! iteration, test builds only, PIN 13579) so the vault-file target starts from valid SQLite.
 //!
 //!     cargo run -p otpvault-core --features test-support --example fuzz_seeds -- fuzz/corpus
@@ -81,10 +81,60 @@ fn vault_file(
     std::fs::read(&path).unwrap()
 }
 
-/// The import fixtures of tests/fixtures/import (made by their generator) and the version-1
-/// backup of tests/fixtures/backup.
-fn import_fixtures() -> Vec<Vec<u8>> {
+/// One import fixture of tests/fixtures/import (made by its generator), or the version-1 backup
+/// of tests/fixtures/backup. The Ente file asks for 1 GiB × 4 passes, which would make every
+/// execution take seconds: its seed asks libsodium's smallest (8 KiB, 1 pass) instead.
+fn import_fixture(name: &str) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import");
+    let bytes = std::fs::read(dir.join(name)).unwrap();
+    if name == "ente-encrypted.txt" {
+        let text = String::from_utf8(bytes).unwrap();
+        return text
+            .replace("\"memLimit\": 1073741824", "\"memLimit\": 8192")
+            .replace("\"opsLimit\": 4", "\"opsLimit\": 1")
+            .into_bytes();
+    }
+    bytes
+}
+
+/// The seeds of each per-parser target: the fixtures of its formats.
+const PARSER_SEEDS: [(&str, &[&str]); 14] = [
+    ("parse_google", &["google-transfer.txt"]),
+    ("parse_aegis", &["aegis-plain.json", "aegis-encrypted.json"]),
+    ("parse_uris", &["uris.txt", "ente.txt"]),
+    ("parse_2fas", &["2fas.2fas", "2fas-encrypted.2fas"]),
+    (
+        "parse_andotp",
+        &["andotp.json", "andotp.json.aes", "andotp-old.json.aes"],
+    ),
+    (
+        "parse_bitwarden",
+        &[
+            "bitwarden.json",
+            "bitwarden.csv",
+            "bitwarden-encrypted.json",
+            "bitwarden-encrypted-argon2.json",
+        ],
+    ),
+    ("parse_steam", &["steam.maFile"]),
+    ("parse_freeotp_plus", &["freeotp-plus.json"]),
+    ("parse_lastpass", &["lastpass.json"]),
+    (
+        "parse_stratum",
+        &[
+            "stratum.json",
+            "stratum-encrypted.authpro",
+            "stratum-legacy.authpro",
+        ],
+    ),
+    ("parse_ente", &["ente-encrypted.txt"]),
+    ("parse_proton", &["proton.json", "proton-encrypted.json"]),
+    ("parse_authy", &["authy.xml", "authy-encrypted.xml"]),
+    ("parse_backup", &["../backup/backup-v1.otpvault"]),
+];
+
+/// The seeds of `import_read` (sniffing, then any parser): one file of each kind.
+fn import_fixtures() -> Vec<Vec<u8>> {
     [
         "google-transfer.txt",
         "aegis-plain.json",
@@ -95,12 +145,14 @@ fn import_fixtures() -> Vec<Vec<u8>> {
         "stratum.json",
         "stratum-legacy.authpro",
         "bitwarden-encrypted.json",
+        "ente.txt",
+        "ente-encrypted.txt",
+        "proton.json",
+        "authy.xml",
+        "../backup/backup-v1.otpvault",
     ]
     .iter()
-    .map(|name| std::fs::read(dir.join(name)).unwrap())
-    .chain(std::iter::once(
-        std::fs::read(dir.join("../backup/backup-v1.otpvault")).unwrap(),
-    ))
+    .map(|name| import_fixture(name))
     .collect()
 }
 
@@ -148,7 +200,7 @@ fn main() {
         ),
         vault_file(scratch.path(), "c.db", UnlockPolicy::TenMinutes, &[], 0),
     ];
-    let counts = [
+    let mut counts = vec![
         ("uri_parse", write_all(&out.join("uri_parse"), uris)),
         (
             "base32_decode",
@@ -171,6 +223,10 @@ fn main() {
             write_all(&out.join("activation_messages"), activation_messages()),
         ),
     ];
+    for (target, names) in PARSER_SEEDS {
+        let seeds = names.iter().map(|name| import_fixture(name));
+        counts.push((target, write_all(&out.join(target), seeds)));
+    }
     for (target, n) in counts {
         println!("{target}: {n} seeds");
     }

@@ -374,6 +374,34 @@ fn ente_proton_and_authy_files_refuse_a_missing_or_wrong_password_and_greedy_par
     assert_eq!(report.imported(), 2);
 }
 
+/// Each parser alone (no sniffing in front, as the per-parser fuzz targets drive them) refuses
+/// empty, short and header-only inputs with an error, never a panic. The first `parse_stratum`
+/// fuzz run found an empty input panicking the Stratum reader, which sniffing had shielded.
+#[test]
+fn every_parser_alone_refuses_empty_short_and_header_only_input() {
+    let inputs: [&[u8]; 7] = [
+        b"",
+        b"A",
+        b"AUTHENTICATORPRO",
+        b"AuthenticatorPro0123",
+        b"otpvault-backup\n",
+        b"{}",
+        b"<map></map>",
+    ];
+    for format in otpvault_core::import::FORMATS {
+        for input in inputs {
+            let result = otpvault_core::import::parse_as(input, Some("password"), format);
+            // Read or refused, nothing in these bytes is a token.
+            if let Ok(candidates) = result {
+                assert!(
+                    candidates.iter().all(|c| c.token.is_err()),
+                    "{format:?} {input:?}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_truncated_transfer_payload_never_panics_and_never_half_imports() {
     let text = String::from_utf8(fixture("google-transfer.txt")).unwrap();

@@ -431,28 +431,63 @@ pub fn read_as(
         }
         _ => sniffed,
     };
-    if format == ImportFormat::OtpvaultBackup {
-        return Ok((format, crate::backup::open(bytes, password)?.0));
+    Ok((format, parse_as(bytes, password, format)?))
+}
+
+/// Parses `bytes` as `format` with no sniffing in front: each parser alone, with the same caps
+/// as [`read`] (what the per-parser fuzz targets drive; [`read_as`] checks the format first).
+pub fn parse_as(
+    bytes: &[u8],
+    password: Option<&str>,
+    format: ImportFormat,
+) -> Result<Vec<Candidate>, ImportError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge {
+            max: MAX_IMPORT_BYTES,
+        });
     }
-    if format == ImportFormat::AndOtpEncrypted {
-        return Ok((format, andotp::read(bytes, password)?));
-    }
-    if format == ImportFormat::StratumEncrypted {
-        return Ok((format, stratum::read_encrypted(bytes, password)?));
-    }
-    // `sniff` found UTF-8.
-    let text = std::str::from_utf8(bytes).map_err(|_| ImportError::UnknownFormat)?;
     let candidates = match format {
+        ImportFormat::OtpvaultBackup => crate::backup::open(bytes, password)?.0,
+        ImportFormat::AndOtpEncrypted => andotp::read(bytes, password)?,
+        ImportFormat::StratumEncrypted => stratum::read_encrypted(bytes, password)?,
+        text_format => {
+            let text = std::str::from_utf8(bytes).map_err(|_| ImportError::Unreadable {
+                format: text_format.name(),
+                what: "UTF-8",
+            })?;
+            parse_text(text, password, text_format)?
+        }
+    };
+    if candidates.len() > MAX_ENTRIES {
+        return Err(ImportError::TooManyEntries { max: MAX_ENTRIES });
+    }
+    Ok(candidates)
+}
+
+/// The parsers of the text formats.
+fn parse_text(
+    text: &str,
+    password: Option<&str>,
+    format: ImportFormat,
+) -> Result<Vec<Candidate>, ImportError> {
+    let text = text.trim_start_matches('\u{feff}');
+    Ok(match format {
         ImportFormat::GoogleAuthenticator => google::read_text(text)?,
         ImportFormat::Aegis => aegis::read(text, password)?,
         ImportFormat::UriList => uris::read(text)?,
         ImportFormat::BitwardenCsv => json_formats::read_bitwarden_csv(text)?,
-        ImportFormat::Authy => {
-            authy::read(text.trim_start_matches('\u{feff}').trim_start(), password)?
+        ImportFormat::Authy => authy::read(text.trim_start(), password)?,
+        ImportFormat::OtpvaultBackup
+        | ImportFormat::AndOtpEncrypted
+        | ImportFormat::StratumEncrypted => {
+            return Err(ImportError::Unreadable {
+                format: format.name(),
+                what: "a binary format",
+            });
         }
         json => {
-            let doc: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-                .map_err(|_| ImportError::Unreadable {
+            let doc: serde_json::Value =
+                serde_json::from_str(text).map_err(|_| ImportError::Unreadable {
                     format: json.name(),
                     what: "JSON",
                 })?;
@@ -469,11 +504,7 @@ pub fn read_as(
                 _ => json_formats::read_steam(&doc)?,
             }
         }
-    };
-    if candidates.len() > MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries { max: MAX_ENTRIES });
-    }
-    Ok((format, candidates))
+    })
 }
 
 /// True when `a` and `b` are the same account for the purpose of duplicates: the same secret and

@@ -45,8 +45,7 @@ fn wrong() -> ImportError {
 
 /// Decrypts an encrypted backup into its JSON text.
 fn decrypt(bytes: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, ImportError> {
-    if bytes.starts_with(HEADER) {
-        let rest = &bytes[16..];
+    if let Some(rest) = bytes.strip_prefix(HEADER.as_slice()) {
         if rest.len() < 16 + 12 + 16 {
             return Err(unreadable("header"));
         }
@@ -60,7 +59,9 @@ fn decrypt(bytes: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, ImportErr
         // `rest` is IV (12) ‖ ciphertext ‖ tag: the vault's own AES-GCM layout.
         return crate::vault::crypto::open(&key, b"", rest).map_err(|_| wrong());
     }
-    let rest = &bytes[16..];
+    let rest = bytes
+        .strip_prefix(LEGACY_HEADER.as_slice())
+        .ok_or_else(|| unreadable("header"))?;
     if rest.len() < 20 + 16 + 16 || !(rest.len() - 36).is_multiple_of(16) {
         return Err(unreadable("header"));
     }

@@ -1,0 +1,8 @@
+//! Feeds arbitrary bytes to the Aegis parser (plain and scrypt-encrypted vaults) alone.
+#![no_main]
+
+use otpvault_core::import::ImportFormat;
+
+const FORMATS: &[ImportFormat] = &[ImportFormat::Aegis];
+
+include!("parser_target.rs.in");

@@ -1,0 +1,8 @@
+//! Feeds arbitrary bytes to otpvault's own backup reader alone.
+#![no_main]
+
+use otpvault_core::import::ImportFormat;
+
+const FORMATS: &[ImportFormat] = &[ImportFormat::OtpvaultBackup];
+
+include!("parser_target.rs.in");

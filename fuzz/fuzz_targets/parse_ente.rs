@@ -1,0 +1,8 @@
+//! Feeds arbitrary bytes to the Ente Auth encrypted-export parser (KDF caps, secretstream) alone.
+#![no_main]
+
+use otpvault_core::import::ImportFormat;
+
+const FORMATS: &[ImportFormat] = &[ImportFormat::EnteEncrypted];
+
+include!("parser_target.rs.in");

@@ -1,0 +1,8 @@
+//! Feeds arbitrary bytes to the Stratum / Authenticator Pro parsers (plain, encrypted, legacy) alone.
+#![no_main]
+
+use otpvault_core::import::ImportFormat;
+
+const FORMATS: &[ImportFormat] = &[ImportFormat::Stratum, ImportFormat::StratumEncrypted];
+
+include!("parser_target.rs.in");

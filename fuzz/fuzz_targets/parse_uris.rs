@@ -1,0 +1,8 @@
+//! Feeds arbitrary bytes to the URI-list parser (also Ente Auth's plain export) alone.
+#![no_main]
+
+use otpvault_core::import::ImportFormat;
+
+const FORMATS: &[ImportFormat] = &[ImportFormat::UriList];
+
+include!("parser_target.rs.in");
