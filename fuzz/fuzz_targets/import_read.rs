@@ -1,6 +1,7 @@
-//! Feeds arbitrary bytes to the import reader (format sniffing, then every parser: Google
-//! transfer, Aegis, 2FAS and andOTP plain and encrypted, Bitwarden, Steam, URI lists): no panic on
-//! any input, and whatever it reads is a bounded list of validated tokens or typed skip reasons.
+//! Feeds arbitrary bytes to the import reader (format sniffing, then whichever parser the bytes
+//! look like: every format of `import::FORMATS`): no panic on any input, and whatever it reads is
+//! a bounded list of validated tokens or typed skip reasons. The `parse_*` targets drive each
+//! parser alone.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
