@@ -16,6 +16,65 @@ use zeroize::Zeroizing;
 use crate::otp::Algorithm;
 use crate::token::{OtpKind, Token};
 
+/// Everything an export writes, read from the vault with one PIN check
+/// ([`crate::Vault::export_snapshot`]): each format is then made from it without touching the
+/// vault again, so an export costs one KDF run whatever it writes and reports.
+pub struct Snapshot {
+    /// Every token, decrypted, in display order.
+    pub tokens: Vec<Token>,
+    /// The time correction and the policy (carried by otpvault's backup).
+    pub settings: crate::backup::BackupSettings,
+}
+
+impl Snapshot {
+    /// Every token as a canonical `otpauth://` URI.
+    pub fn uris(&self) -> Vec<Zeroizing<String>> {
+        self.tokens.iter().map(crate::uri::build).collect()
+    }
+
+    /// zxcvbn's verdict on an export passphrase, with the vault's names as words it must not use.
+    pub fn check_passphrase(&self, passphrase: &str) -> Result<(), crate::VaultError> {
+        let names: Vec<&str> = self
+            .tokens
+            .iter()
+            .flat_map(|t| [t.issuer(), t.account()])
+            .filter(|n| !n.is_empty())
+            .take(200)
+            .collect();
+        crate::backup::check_passphrase(passphrase, &names).map_err(|weak| {
+            crate::VaultError::WeakPassphrase {
+                score: weak.score,
+                hint: weak.hint,
+            }
+        })
+    }
+
+    /// otpvault's encrypted backup ([`crate::backup`]); the passphrase must reach zxcvbn's
+    /// score 3.
+    pub fn backup(
+        &self,
+        passphrase: &str,
+        kdf: crate::backup::BackupKdf,
+    ) -> Result<Vec<u8>, crate::VaultError> {
+        self.check_passphrase(passphrase)?;
+        crate::backup::seal(&self.tokens, self.settings, passphrase, kdf)
+    }
+
+    /// An Aegis vault file, encrypted with `password` when given (checked like a backup
+    /// passphrase).
+    pub fn aegis(&self, password: Option<&str>) -> Result<Zeroizing<String>, crate::VaultError> {
+        if let Some(password) = password {
+            self.check_passphrase(password)?;
+        }
+        aegis::write(&self.tokens, password)
+    }
+
+    /// Google Authenticator transfer URIs, and the tokens Google cannot hold.
+    pub fn google(&self) -> Result<google::Transfer, crate::VaultError> {
+        google::write(&self.tokens)
+    }
+}
+
 /// Standard base64 with padding.
 pub fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

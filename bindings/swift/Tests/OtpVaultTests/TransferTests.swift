@@ -2,43 +2,55 @@ import Foundation
 import OtpVault
 import XCTest
 
-/// Moving in and out through the Swift bindings: the Aegis fixtures (plain and encrypted)
-/// imported with the codes the exporting app shows, a wrong password refused, and the backup
+/// Moving in and out through the Swift bindings: every import fixture (all formats, plain and
+/// encrypted) imported with the codes the exporting app shows, a wrong password refused, and the backup
 /// round trip (tokens, names, codes and the time correction).
 final class TransferTests: XCTestCase {
     let fixtures = vectorsDir.deletingLastPathComponent().appendingPathComponent("fixtures/import")
     let strong = "violin tundra marble compass 1887"
 
-    func testAegisFixturesImportWithTheAppsCodes() async throws {
+    func outcomeName(_ outcome: ImportOutcome) -> String {
+        switch outcome {
+        case .imported: return "imported"
+        case .duplicateOf: return "duplicate"
+        case .duplicateInFile: return "duplicate_in_file"
+        case .skipped(let reason): return snakeCase("\(reason)")
+        }
+    }
+
+    /// The conformance vector every language reads: each file of tests/fixtures/import is
+    /// recognised as its format and imports entry by entry with the codes the exporting app shows.
+    func testEveryImportFixtureGivesTheAppsCodes() async throws {
         let data = try Data(contentsOf: fixtures.appendingPathComponent("expected.json"))
         let expected = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         let time = (expected["time"] as! NSNumber).uint64Value
         let passwords = expected["passwords"] as! [String: String]
         let files = expected["files"] as! [String: [[String: Any]]]
-        for name in ["aegis-plain.json", "aegis-encrypted.json"] {
+        let formats = expected["formats"] as! [String: String]
+        XCTAssertGreaterThanOrEqual(formats.count, 25)
+        for name in formats.keys.sorted() {
             let vault = try await makeVault(tempPath(name + ".db"), ManualClock(wall: time))
             let bytes = try Data(contentsOf: fixtures.appendingPathComponent(name))
             let password = passwords[name]
             if password != nil {
+                await assertThrowsAsync(.ImportPasswordRequired) { try await vault.importFile(bytes: bytes, password: nil) }
                 await assertThrowsAsync(.ImportWrongPassword) { try await vault.importFile(bytes: bytes, password: "not the password") }
                 XCTAssertEqual(try vault.list().count, 0)
             }
             let report = try await vault.importFile(bytes: bytes, password: password)
-            XCTAssertEqual(report.format, "aegis")
+            XCTAssertEqual(report.format, formats[name], name)
             let want = files[name]!
-            XCTAssertEqual(report.entries.count, want.count)
-            for (entry, w) in zip(report.entries, want) {
-                XCTAssertEqual(entry.account, w["account"] as! String)
-                switch entry.outcome {
-                case .imported(let id):
-                    XCTAssertEqual(w["outcome"] as! String, "imported")
-                    if (w["hotp"] as? Bool) != true {
-                        XCTAssertEqual(try vault.code(id: id, unixTime: time).value, w["code"] as! String)
-                    }
-                case .skipped:
-                    XCTAssertNotEqual(w["outcome"] as! String, "imported")
-                default:
-                    XCTFail("unexpected outcome \(entry.outcome)")
+            XCTAssertEqual(report.entries.count, want.count, name)
+            for (i, (entry, w)) in zip(report.entries, want).enumerated() {
+                let label = "\(name) #\(i)"
+                XCTAssertEqual(entry.issuer, w["issuer"] as! String, label)
+                XCTAssertEqual(entry.account, w["account"] as! String, label)
+                XCTAssertEqual(outcomeName(entry.outcome), w["outcome"] as! String, label)
+                if case .imported(let id) = entry.outcome {
+                    let code = (w["hotp"] as? Bool) == true
+                        ? try vault.nextHotp(id: id).value
+                        : try vault.code(id: id, unixTime: time).value
+                    XCTAssertEqual(code, w["code"] as! String, label)
                 }
             }
         }

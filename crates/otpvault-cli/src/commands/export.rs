@@ -7,8 +7,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use otpvault_core::Pin;
 use otpvault_core::backup::BackupKdf;
-use otpvault_core::{Pin, Vault};
+use otpvault_core::export::Snapshot;
 use zeroize::Zeroizing;
 
 use crate::args::ExportFormat;
@@ -67,20 +68,25 @@ fn joined(lines: &[Zeroizing<String>]) -> Zeroizing<String> {
     text
 }
 
-fn google(vault: &Vault, pin: &Pin, qr: Option<&Path>) -> Outcome<Vec<Zeroizing<String>>> {
-    let transfer = vault.export_google(pin)?;
-    if !transfer.left_out.is_empty() {
-        let list = vault.list(Some(pin))?;
-        for (index, reason) in &transfer.left_out {
-            let name = list
-                .get(*index)
-                .map(|t| format!("#{} {}:{}", t.id, t.issuer, t.account))
-                .unwrap_or_default();
-            tell(&format!(
-                "Left out {name}: Google Authenticator cannot hold it ({})",
-                reason.name()
-            ));
-        }
+fn google(snapshot: &Snapshot, qr: Option<&Path>) -> Outcome<Vec<Zeroizing<String>>> {
+    let transfer = snapshot.google()?;
+    for (index, reason) in &transfer.left_out {
+        let name = snapshot
+            .tokens
+            .get(*index)
+            .map(|t| {
+                format!(
+                    "{}:{} (number {} in the list)",
+                    t.issuer(),
+                    t.account(),
+                    index + 1
+                )
+            })
+            .unwrap_or_default();
+        tell(&format!(
+            "Left out {name}: Google Authenticator cannot hold it ({})",
+            reason.name()
+        ));
     }
     if let Some(dir) = qr {
         let mut builder = std::fs::DirBuilder::new();
@@ -127,20 +133,23 @@ pub fn run(
     }
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN (export reveals every secret): ")?)?;
+    // One PIN check (one KDF run) for whatever is written and reported.
+    let snapshot = vault.export_snapshot(&pin)?;
+    drop(pin);
     let mut lines: Option<Vec<Zeroizing<String>>> = None;
     let mut text: Option<Zeroizing<String>> = None;
     let mut bytes: Option<Vec<u8>> = None;
     match format {
-        ExportFormat::Uris => lines = Some(vault.export_uris(&pin)?),
-        ExportFormat::Google => lines = Some(google(&vault, &pin, qr)?),
-        ExportFormat::Aegis => text = Some(vault.export_aegis(&pin, None)?),
+        ExportFormat::Uris => lines = Some(snapshot.uris()),
+        ExportFormat::Google => lines = Some(google(&snapshot, qr)?),
+        ExportFormat::Aegis => text = Some(snapshot.aegis(None)?),
         ExportFormat::AegisEncrypted => {
             let secret = passphrase(ctx, password_file)?;
-            text = Some(vault.export_aegis(&pin, Some(&secret))?);
+            text = Some(snapshot.aegis(Some(&secret))?);
         }
         ExportFormat::Backup => {
             let secret = passphrase(ctx, password_file)?;
-            bytes = Some(vault.export_backup(&pin, &secret, BackupKdf::DEFAULT)?);
+            bytes = Some(snapshot.backup(&secret, BackupKdf::DEFAULT)?);
         }
     }
     if matches!(
@@ -168,7 +177,7 @@ pub fn run(
     Ok(Report::Exported {
         path: path.to_owned(),
         format: format_name(format),
-        tokens: vault.list(Some(&pin))?.len(),
+        tokens: snapshot.tokens.len(),
     })
 }
 

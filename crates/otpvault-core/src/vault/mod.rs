@@ -911,15 +911,25 @@ impl Vault {
     /// Every token as a canonical `otpauth://` URI (the PIN is always required: this is the
     /// secret material itself).
     pub fn export_uris(&self, pin: &Pin) -> Result<Vec<Zeroizing<String>>, VaultError> {
-        self.with_session(Some(pin), Load::All, |_, s| {
-            Ok(s.tokens.iter().map(|t| uri::build(&t.token)).collect())
-        })
+        Ok(self.export_snapshot(pin)?.uris())
     }
 
     /// Every token, decrypted, in display order (the PIN is always required).
     pub fn export_tokens(&self, pin: &Pin) -> Result<Vec<Token>, VaultError> {
+        Ok(self.export_snapshot(pin)?.tokens)
+    }
+
+    /// Every token and the settings a backup carries, with one PIN check (the PIN is always
+    /// required): each export format is made from it ([`crate::export::Snapshot`]).
+    pub fn export_snapshot(&self, pin: &Pin) -> Result<crate::export::Snapshot, VaultError> {
         self.with_session(Some(pin), Load::All, |_, s| {
-            Ok(s.tokens.iter().map(|t| t.token.clone()).collect())
+            Ok(crate::export::Snapshot {
+                tokens: s.tokens.iter().map(|t| t.token.clone()).collect(),
+                settings: crate::backup::BackupSettings {
+                    time_offset: s.settings.time_offset,
+                    policy: s.settings.policy,
+                },
+            })
         })
     }
 
@@ -932,22 +942,7 @@ impl Vault {
         passphrase: &str,
         kdf: crate::backup::BackupKdf,
     ) -> Result<Vec<u8>, VaultError> {
-        let (tokens, settings) = self.with_session(Some(pin), Load::All, |_, s| {
-            Ok((
-                s.tokens.iter().map(|t| t.token.clone()).collect::<Vec<_>>(),
-                s.settings,
-            ))
-        })?;
-        check_passphrase(passphrase, &tokens)?;
-        crate::backup::seal(
-            &tokens,
-            crate::backup::BackupSettings {
-                time_offset: settings.time_offset,
-                policy: settings.policy,
-            },
-            passphrase,
-            kdf,
-        )
+        self.export_snapshot(pin)?.backup(passphrase, kdf)
     }
 
     /// Every token as an Aegis vault file (the format Aegis imports), encrypted with `password`
@@ -957,17 +952,13 @@ impl Vault {
         pin: &Pin,
         password: Option<&str>,
     ) -> Result<Zeroizing<String>, VaultError> {
-        let tokens = self.export_tokens(pin)?;
-        if let Some(password) = password {
-            check_passphrase(password, &tokens)?;
-        }
-        crate::export::aegis::write(&tokens, password)
+        self.export_snapshot(pin)?.aegis(password)
     }
 
     /// Every token Google Authenticator can hold, as transfer URIs batched for QR codes, and
     /// the ones it cannot (period other than 30 s, digits other than 6 or 8, Steam).
     pub fn export_google(&self, pin: &Pin) -> Result<crate::export::google::Transfer, VaultError> {
-        crate::export::google::write(&self.export_tokens(pin)?)
+        self.export_snapshot(pin)?.google()
     }
 
     /// Restores an otpvault backup (or imports any export file): its tokens are imported as by
@@ -1104,20 +1095,6 @@ impl Vault {
             .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
         Ok(())
     }
-}
-
-/// zxcvbn's verdict on an export passphrase, with the vault's names as words it must not use.
-fn check_passphrase(passphrase: &str, tokens: &[Token]) -> Result<(), VaultError> {
-    let names: Vec<&str> = tokens
-        .iter()
-        .flat_map(|t| [t.issuer(), t.account()])
-        .filter(|n| !n.is_empty())
-        .take(200)
-        .collect();
-    crate::backup::check_passphrase(passphrase, &names).map_err(|weak| VaultError::WeakPassphrase {
-        score: weak.score,
-        hint: weak.hint,
-    })
 }
 
 #[cfg(test)]
