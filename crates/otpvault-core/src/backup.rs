@@ -274,11 +274,7 @@ pub fn open(
         },
     };
     let tokens = doc["tokens"].as_array().ok_or(unreadable("tokens"))?;
-    if tokens.len() > crate::import::MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries {
-            max: crate::import::MAX_ENTRIES,
-        });
-    }
+    crate::import::check_entries(tokens.len())?;
     Ok((tokens.iter().map(candidate).collect(), settings))
 }
 

@@ -195,10 +195,6 @@ pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, Import
     let entries = db["entries"]
         .as_array()
         .ok_or_else(|| unreadable("db.entries"))?;
-    if entries.len() > super::MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries {
-            max: super::MAX_ENTRIES,
-        });
-    }
+    super::check_entries(entries.len())?;
     Ok(entries.iter().map(entry).collect())
 }

@@ -172,11 +172,7 @@ pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, Import
     let json = tokens_json(text)?;
     let doc: Value = serde_json::from_str(&json).map_err(|_| unreadable("tokens JSON"))?;
     let items = doc.as_array().ok_or_else(|| unreadable("tokens JSON"))?;
-    if items.len() > super::MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries {
-            max: super::MAX_ENTRIES,
-        });
-    }
+    super::check_entries(items.len())?;
     let encrypted = |item: &Value| item.get("decryptedSecret").is_none();
     let any_encrypted = items.iter().any(encrypted);
     if any_encrypted && password.is_none() {

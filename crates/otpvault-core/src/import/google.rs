@@ -159,11 +159,7 @@ pub fn read_payload(bytes: &[u8]) -> Result<Vec<Candidate>, ImportError> {
     while let Some(field) = reader.field() {
         if let Field::Bytes(1, message) = field? {
             out.push(parameters(message)?);
-            if out.len() > super::MAX_ENTRIES {
-                return Err(ImportError::TooManyEntries {
-                    max: super::MAX_ENTRIES,
-                });
-            }
+            super::check_entries(out.len())?;
         }
     }
     Ok(out)
@@ -245,11 +241,7 @@ pub fn read_text(text: &str) -> Result<Vec<Candidate>, ImportError> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
     {
         out.extend(read_uri(line)?);
-        if out.len() > super::MAX_ENTRIES {
-            return Err(ImportError::TooManyEntries {
-                max: super::MAX_ENTRIES,
-            });
-        }
+        super::check_entries(out.len())?;
     }
     Ok(out)
 }

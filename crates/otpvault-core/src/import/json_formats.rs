@@ -153,15 +153,6 @@ fn base32(value: &Value) -> Result<Secret, SkipReason> {
         .ok_or(SkipReason::InvalidSecret)
 }
 
-fn cap(len: usize) -> Result<(), ImportError> {
-    if len > super::MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries {
-            max: super::MAX_ENTRIES,
-        });
-    }
-    Ok(())
-}
-
 /// PBKDF2-HMAC-SHA256 iterations of 2FAS's backup encryption (the app's constant).
 const TWO_FAS_ITERATIONS: u32 = 10_000;
 
@@ -230,7 +221,7 @@ pub fn read_two_fas(doc: &Value, password: Option<&str>) -> Result<Vec<Candidate
             .as_array()
             .ok_or_else(|| unreadable(FORMAT, "services"))?
     };
-    cap(services.len())?;
+    super::check_entries(services.len())?;
     Ok(services
         .iter()
         .map(|service| {
@@ -262,7 +253,7 @@ pub fn read_and_otp(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
     let items = doc
         .as_array()
         .ok_or_else(|| unreadable("andOTP", "entries"))?;
-    cap(items.len())?;
+    super::check_entries(items.len())?;
     Ok(items
         .iter()
         .map(|item| {
@@ -287,7 +278,7 @@ pub fn read_freeotp_plus(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
     let items = doc["tokens"]
         .as_array()
         .ok_or_else(|| unreadable("FreeOTP+", "tokens"))?;
-    cap(items.len())?;
+    super::check_entries(items.len())?;
     Ok(items
         .iter()
         .map(|item| {
@@ -330,7 +321,7 @@ pub fn read_lastpass(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
     let items = doc["accounts"]
         .as_array()
         .ok_or_else(|| unreadable("LastPass", "accounts"))?;
-    cap(items.len())?;
+    super::check_entries(items.len())?;
     Ok(items
         .iter()
         .map(|item| {
@@ -395,7 +386,7 @@ pub fn read_bitwarden(doc: &Value, password: Option<&str>) -> Result<Vec<Candida
     let items = doc["items"]
         .as_array()
         .ok_or_else(|| unreadable(FORMAT, "items"))?;
-    cap(items.len())?;
+    super::check_entries(items.len())?;
     Ok(items
         .iter()
         .filter_map(|item| {
@@ -466,7 +457,7 @@ pub fn read_bitwarden_csv(text: &str) -> Result<Vec<Candidate>, ImportError> {
     let column = |name: &str| header.iter().position(|c| c.trim() == name);
     let totp = column("login_totp").ok_or_else(|| unreadable(FORMAT, "login_totp"))?;
     let (name, username) = (column("name"), column("login_username"));
-    cap(rows.len())?;
+    super::check_entries(rows.len())?;
     let get = |row: &[String], at: Option<usize>| -> String {
         at.and_then(|i| row.get(i)).cloned().unwrap_or_default()
     };

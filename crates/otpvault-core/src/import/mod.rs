@@ -200,6 +200,14 @@ pub enum ImportError {
     },
 }
 
+/// Refuses a file with more than [`MAX_ENTRIES`] entries (checked before any entry is parsed).
+pub(crate) fn check_entries(len: usize) -> Result<(), ImportError> {
+    if len > MAX_ENTRIES {
+        return Err(ImportError::TooManyEntries { max: MAX_ENTRIES });
+    }
+    Ok(())
+}
+
 /// The most memory a file's memory-hard KDF may ask for (256 MiB); larger parameters are refused
 /// rather than allocated. Aegis uses 32 MiB (scrypt N = 2^15, r = 8).
 pub const MAX_KDF_MEMORY: u64 = 256 * 1024 * 1024;
@@ -458,9 +466,7 @@ pub fn parse_as(
             parse_text(text, password, text_format)?
         }
     };
-    if candidates.len() > MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries { max: MAX_ENTRIES });
-    }
+    check_entries(candidates.len())?;
     Ok(candidates)
 }
 

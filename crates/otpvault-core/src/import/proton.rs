@@ -83,11 +83,7 @@ pub fn read_plain(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
     let items = doc["entries"]
         .as_array()
         .ok_or_else(|| unreadable("entries"))?;
-    if items.len() > super::MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries {
-            max: super::MAX_ENTRIES,
-        });
-    }
+    super::check_entries(items.len())?;
     Ok(items.iter().map(entry).collect())
 }
 

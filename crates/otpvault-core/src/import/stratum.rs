@@ -123,11 +123,7 @@ pub fn read_plain(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
     let items = doc["Authenticators"]
         .as_array()
         .ok_or_else(|| unreadable("Authenticators"))?;
-    if items.len() > super::MAX_ENTRIES {
-        return Err(ImportError::TooManyEntries {
-            max: super::MAX_ENTRIES,
-        });
-    }
+    super::check_entries(items.len())?;
     Ok(items.iter().map(entry).collect())
 }
 

@@ -46,11 +46,7 @@ pub fn read(text: &str) -> Result<Vec<Candidate>, ImportError> {
         } else {
             out.push(Candidate::skipped("", "", SkipReason::InvalidEntry));
         }
-        if out.len() > super::MAX_ENTRIES {
-            return Err(ImportError::TooManyEntries {
-                max: super::MAX_ENTRIES,
-            });
-        }
+        super::check_entries(out.len())?;
     }
     Ok(out)
 }
