@@ -169,7 +169,8 @@ fn entry(item: &Value, secret_text: Option<&str>) -> Candidate {
 
 /// Reads the preferences file; `password` opens the entries stored without `decryptedSecret`.
 pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
-    let json = tokens_json(text)?;
+    // The tokens' JSON holds every decrypted secret: wiped when read.
+    let json = Zeroizing::new(tokens_json(text)?);
     let doc: Value = serde_json::from_str(&json).map_err(|_| unreadable("tokens JSON"))?;
     let items = doc.as_array().ok_or_else(|| unreadable("tokens JSON"))?;
     super::check_entries(items.len())?;
