@@ -43,11 +43,27 @@ const SHA512_IV: [u64; 8] = [
 ];
 
 /// Inner and outer chaining states after absorbing `K ⊕ ipad` and `K ⊕ opad`.
+///
+/// Every variant fills the same 128 bytes (`fill` is zeros): moving a `Pads` copies its whole
+/// size, so the bytes a smaller variant left unused would carry whatever its source slot held
+/// before (such as another token's SHA-512 state) into the heap, where no wipe reaches them. The
+/// memcheck crate's import/export test caught one in a freed session.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 enum Pads {
-    Sha1 { inner: [u32; 5], outer: [u32; 5] },
-    Sha256 { inner: [u32; 8], outer: [u32; 8] },
-    Sha512 { inner: [u64; 8], outer: [u64; 8] },
+    Sha1 {
+        inner: [u32; 5],
+        outer: [u32; 5],
+        fill: [u32; 22],
+    },
+    Sha256 {
+        inner: [u32; 8],
+        outer: [u32; 8],
+        fill: [u32; 16],
+    },
+    Sha512 {
+        inner: [u64; 8],
+        outer: [u64; 8],
+    },
 }
 
 /// A precomputed HMAC key for 8-byte messages. Zeroized on drop, never printed.
@@ -172,13 +188,21 @@ impl KeyedHmac {
                 let (inner, outer) = schedule_32(key, SHA1_IV, sha1_compress, |k| {
                     sha1::Sha1::digest(k).to_vec()
                 });
-                Pads::Sha1 { inner, outer }
+                Pads::Sha1 {
+                    inner,
+                    outer,
+                    fill: [0; 22],
+                }
             }
             Algorithm::Sha256 => {
                 let (inner, outer) = schedule_32(key, SHA256_IV, sha256_compress, |k| {
                     sha2::Sha256::digest(k).to_vec()
                 });
-                Pads::Sha256 { inner, outer }
+                Pads::Sha256 {
+                    inner,
+                    outer,
+                    fill: [0; 16],
+                }
             }
             Algorithm::Sha512 => {
                 let (mut ipad, mut opad) =
@@ -199,11 +223,11 @@ impl KeyedHmac {
     pub(crate) fn truncated(&self, counter: u64) -> u32 {
         let message = counter.to_be_bytes();
         match &self.pads {
-            Pads::Sha1 { inner, outer } => {
+            Pads::Sha1 { inner, outer, .. } => {
                 let inner_digest = digest_32(&finish_32(*inner, &message, sha1_compress));
                 truncate_32(&finish_32(*outer, &inner_digest[..20], sha1_compress))
             }
-            Pads::Sha256 { inner, outer } => {
+            Pads::Sha256 { inner, outer, .. } => {
                 let inner_digest = digest_32(&finish_32(*inner, &message, sha256_compress));
                 truncate_32(&finish_32(*outer, &inner_digest, sha256_compress))
             }
@@ -218,15 +242,21 @@ impl KeyedHmac {
     /// memory-hygiene test searches freed blocks for.
     #[cfg(feature = "test-support")]
     pub(crate) fn state_bytes(&self) -> [Vec<u8>; 2] {
+        // Sized up front: a buffer that grew would free smaller copies of the state, which a
+        // later allocation could carry into a block the memory test scans.
         fn words32(words: &[u32]) -> Vec<u8> {
-            words.iter().flat_map(|w| w.to_ne_bytes()).collect()
+            let mut out = Vec::with_capacity(words.len() * 4);
+            words.iter().for_each(|w| out.extend(w.to_ne_bytes()));
+            out
         }
         fn words64(words: &[u64]) -> Vec<u8> {
-            words.iter().flat_map(|w| w.to_ne_bytes()).collect()
+            let mut out = Vec::with_capacity(words.len() * 8);
+            words.iter().for_each(|w| out.extend(w.to_ne_bytes()));
+            out
         }
         match &self.pads {
-            Pads::Sha1 { inner, outer } => [words32(inner), words32(outer)],
-            Pads::Sha256 { inner, outer } => [words32(inner), words32(outer)],
+            Pads::Sha1 { inner, outer, .. } => [words32(inner), words32(outer)],
+            Pads::Sha256 { inner, outer, .. } => [words32(inner), words32(outer)],
             Pads::Sha512 { inner, outer } => [words64(inner), words64(outer)],
         }
     }
@@ -235,11 +265,11 @@ impl KeyedHmac {
     #[cfg(test)]
     fn mac(&self, message: &[u8; 8]) -> Vec<u8> {
         match &self.pads {
-            Pads::Sha1 { inner, outer } => {
+            Pads::Sha1 { inner, outer, .. } => {
                 let inner_digest = digest_32(&finish_32(*inner, message, sha1_compress));
                 digest_32(&finish_32(*outer, &inner_digest[..20], sha1_compress))[..20].to_vec()
             }
-            Pads::Sha256 { inner, outer } => {
+            Pads::Sha256 { inner, outer, .. } => {
                 let inner_digest = digest_32(&finish_32(*inner, message, sha256_compress));
                 digest_32(&finish_32(*outer, &inner_digest, sha256_compress)).to_vec()
             }
