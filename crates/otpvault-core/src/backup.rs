@@ -30,6 +30,7 @@ use zeroize::Zeroizing;
 use crate::import::{Candidate, ImportError, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
+use crate::secret_json::SecretJson;
 use crate::token::{OtpKind, Token};
 use crate::vault::UnlockPolicy;
 
@@ -186,18 +187,18 @@ pub fn seal(
     passphrase: &str,
     kdf: BackupKdf,
 ) -> Result<Vec<u8>, crate::VaultError> {
-    let payload = Zeroizing::new(
-        json!({
-            "format": "otpvault-backup",
-            "version": VERSION,
-            "settings": {
-                "time_offset": settings.time_offset,
-                "policy": policy_name(settings.policy),
-            },
-            "tokens": tokens.iter().map(token_json).collect::<Vec<_>>(),
-        })
-        .to_string(),
-    );
+    let mut contents = SecretJson::new(json!({
+        "format": "otpvault-backup",
+        "version": VERSION,
+        "settings": {
+            "time_offset": settings.time_offset,
+            "policy": policy_name(settings.policy),
+        },
+    }));
+    // Moved in, not written inside `json!` (which would serialise a copy and drop the tokens'
+    // tree unwiped).
+    contents["tokens"] = Value::Array(tokens.iter().map(token_json).collect());
+    let payload = contents.text().map_err(|_| crate::VaultError::Rng)?;
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|_| crate::VaultError::Rng)?;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len() + 16);
@@ -258,7 +259,7 @@ pub fn open(
                 format: "otpvault-backup",
             }
         })?;
-    let doc: Value = serde_json::from_slice(&plain).map_err(|_| unreadable("contents"))?;
+    let doc = SecretJson::parse(&plain[..]).map_err(|_| unreadable("contents"))?;
     if doc["format"] != "otpvault-backup" || doc["version"] != VERSION {
         return Err(unreadable("contents"));
     }

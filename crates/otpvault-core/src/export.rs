@@ -13,6 +13,8 @@
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use crate::secret_json::SecretJson;
+
 use crate::otp::Algorithm;
 use crate::token::{OtpKind, Token};
 
@@ -125,39 +127,51 @@ pub mod aegis {
     const SCRYPT_R: u32 = 8;
     const SCRYPT_P: u32 = 1;
 
+    // The trees are assembled by moving values in (`tree["key"] = value`), never with a tree
+    // inside `json!`, which serialises a copy and drops the original unwiped.
     fn entry(token: &Token) -> Result<Value, crate::VaultError> {
-        let (kind, extra) = match token.kind() {
-            OtpKind::Totp { period } => ("totp", json!({"period": period})),
-            OtpKind::Hotp { counter } => ("hotp", json!({"counter": counter})),
-            OtpKind::Steam => ("steam", json!({"period": 30})),
-        };
-        let mut info = json!({
-            "secret": token.secret().to_base32().as_str(),
-            "algo": token.algorithm().as_str(),
-            "digits": if kind == "steam" { 5 } else { token.digits() },
-        });
-        if let (Value::Object(info), Value::Object(extra)) = (&mut info, extra) {
-            info.extend(extra);
-        }
-        Ok(json!({
-            "type": kind,
+        let mut entry = json!({
             "uuid": uuid()?,
             "name": token.account(),
             "issuer": token.issuer(),
             "note": "",
             "favorite": false,
             "icon": null,
-            "info": info,
             "groups": [],
-        }))
+        });
+        let mut info = json!({
+            "secret": token.secret().to_base32().as_str(),
+            "algo": token.algorithm().as_str(),
+            "digits": token.digits(),
+        });
+        entry["type"] = match token.kind() {
+            OtpKind::Totp { period } => {
+                info["period"] = period.into();
+                "totp".into()
+            }
+            OtpKind::Hotp { counter } => {
+                info["counter"] = counter.into();
+                "hotp".into()
+            }
+            OtpKind::Steam => {
+                info["period"] = 30.into();
+                info["digits"] = 5.into();
+                "steam".into()
+            }
+        };
+        entry["info"] = info;
+        Ok(entry)
     }
 
-    fn db(tokens: &[Token]) -> Result<Value, crate::VaultError> {
-        Ok(json!({
-            "version": 3,
-            "entries": tokens.iter().map(entry).collect::<Result<Vec<_>, _>>()?,
-            "groups": [],
-        }))
+    fn db(tokens: &[Token]) -> Result<SecretJson, crate::VaultError> {
+        let mut db = SecretJson::new(json!({"version": 3, "entries": [], "groups": []}));
+        for token in tokens {
+            let entry = entry(token)?;
+            if let Some(entries) = db["entries"].as_array_mut() {
+                entries.push(entry);
+            }
+        }
+        Ok(db)
     }
 
     /// `nonce`, `ciphertext`, `tag`.
@@ -177,12 +191,13 @@ pub mod aegis {
         tokens: &[Token],
         password: Option<&str>,
     ) -> Result<Zeroizing<String>, crate::VaultError> {
-        let db = db(tokens)?;
         let Some(password) = password else {
-            let doc = json!({"version": 1, "header": {"slots": null, "params": null}, "db": db});
-            return Ok(Zeroizing::new(
-                serde_json::to_string_pretty(&doc).map_err(|_| crate::VaultError::Rng)?,
-            ));
+            let mut doc = SecretJson::new(json!({
+                "version": 1,
+                "header": {"slots": null, "params": null},
+            }));
+            doc["db"] = std::mem::take(&mut *db(tokens)?);
+            return doc.pretty().map_err(|_| crate::VaultError::Rng);
         };
         let mut master = Zeroizing::new([0u8; 32]);
         let mut salt = [0u8; 32];
@@ -194,7 +209,7 @@ pub mod aegis {
         scrypt::scrypt(password.as_bytes(), &salt, &params, derived.as_mut_slice())
             .map_err(|_| crate::VaultError::Rng)?;
         let (key_nonce, sealed_key, key_tag) = gcm(&derived, master.as_slice())?;
-        let plain = Zeroizing::new(db.to_string());
+        let plain = db(tokens)?.text().map_err(|_| crate::VaultError::Rng)?;
         let (db_nonce, sealed_db, db_tag) = gcm(&master, plain.as_bytes())?;
         let doc = json!({
             "version": 1,
@@ -293,10 +308,19 @@ pub mod google {
             Algorithm::Sha256 => 2,
             Algorithm::Sha512 => 3,
         };
-        let mut out = Zeroizing::new(Vec::new());
-        field_bytes(&mut out, 1, token.secret().expose());
-        field_bytes(&mut out, 2, token.account().as_bytes());
-        field_bytes(&mut out, 3, token.issuer().as_bytes());
+        // Room for every field at its longest (tag and length varints of 10 bytes): the buffer
+        // never grows, so no copy of the secret is freed unwiped.
+        let (secret, account, issuer) = (
+            token.secret().expose(),
+            token.account().as_bytes(),
+            token.issuer().as_bytes(),
+        );
+        let mut out = Zeroizing::new(Vec::with_capacity(
+            secret.len() + account.len() + issuer.len() + 7 * 11,
+        ));
+        field_bytes(&mut out, 1, secret);
+        field_bytes(&mut out, 2, account);
+        field_bytes(&mut out, 3, issuer);
         field_varint(&mut out, 4, algorithm);
         field_varint(&mut out, 5, digits);
         field_varint(&mut out, 6, kind);
@@ -353,7 +377,10 @@ pub mod google {
         let batch_id = u64::from(u32::from_be_bytes(id) & 0x7fff_ffff);
         let count = batches.len() as u64;
         for (index, batch) in batches.iter().enumerate() {
-            let mut payload = Zeroizing::new(Vec::new());
+            // At its longest, as in `parameters`: never grown.
+            let mut payload = Zeroizing::new(Vec::with_capacity(
+                batch.iter().map(|m| m.len() + 11).sum::<usize>() + 4 * 11,
+            ));
             for message in batch {
                 field_bytes(&mut payload, 1, message);
             }
@@ -362,7 +389,8 @@ pub mod google {
             field_varint(&mut payload, 4, index as u64);
             field_varint(&mut payload, 5, batch_id);
             let data = Zeroizing::new(base64_encode(&payload));
-            let mut uri = Zeroizing::new(String::with_capacity(40 + data.len() * 3 / 2));
+            // Every character percent-encoded at worst: never grown.
+            let mut uri = Zeroizing::new(String::with_capacity(40 + data.len() * 3));
             uri.push_str("otpauth-migration://offline?data=");
             percent_encode(&mut uri, &data);
             transfer.uris.push(uri);

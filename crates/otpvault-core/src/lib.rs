@@ -42,6 +42,7 @@ pub mod import;
 mod keyed;
 pub mod otp;
 pub mod secret;
+mod secret_json;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod token;

@@ -22,6 +22,7 @@ use zeroize::Zeroizing;
 use super::{Candidate, ImportError, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
+use crate::secret_json::SecretJson;
 use crate::token::OtpKind;
 
 const FORMAT: &str = "Aegis";
@@ -35,8 +36,7 @@ fn unreadable(what: &'static str) -> ImportError {
 
 /// True for JSON text that has Aegis's top-level shape (`header` and `db`).
 pub fn looks_like(text: &str) -> bool {
-    serde_json::from_str::<Value>(text)
-        .is_ok_and(|v| v.get("header").is_some() && v.get("db").is_some())
+    SecretJson::parse(text).is_ok_and(|v| v.get("header").is_some() && v.get("db").is_some())
 }
 
 fn entry(value: &Value) -> Candidate {
@@ -168,7 +168,7 @@ fn master_key(header: &Value, password: &str) -> Result<Zeroizing<Vec<u8>>, Impo
 }
 
 /// Decrypts an encrypted export's `db` into the plain `db` object.
-fn decrypt_db(doc: &Value, password: Option<&str>) -> Result<Value, ImportError> {
+fn decrypt_db(doc: &Value, password: Option<&str>) -> Result<SecretJson, ImportError> {
     let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
     let master = master_key(&doc["header"], password)?;
     let params = &doc["header"]["params"];
@@ -179,12 +179,12 @@ fn decrypt_db(doc: &Value, password: Option<&str>) -> Result<Value, ImportError>
         .and_then(|db| super::google::base64_decode(db.as_bytes()))
         .ok_or_else(|| unreadable("db"))?;
     let plain = open_gcm(&master, &nonce, &ciphertext, &tag).ok_or_else(|| unreadable("db"))?;
-    serde_json::from_slice(&plain).map_err(|_| unreadable("db JSON"))
+    SecretJson::parse(&plain[..]).map_err(|_| unreadable("db JSON"))
 }
 
 /// Reads an Aegis export, plain or (with its password) encrypted.
 pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
-    let doc: Value = serde_json::from_str(text).map_err(|_| unreadable("JSON"))?;
+    let doc = SecretJson::parse(text).map_err(|_| unreadable("JSON"))?;
     let decrypted;
     let db = if doc["db"].is_string() {
         decrypted = decrypt_db(&doc, password)?;

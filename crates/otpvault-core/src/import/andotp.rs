@@ -58,8 +58,8 @@ fn decrypt(bytes: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, ImportErr
 pub fn read(bytes: &[u8], password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
     let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
     let plain = decrypt(bytes, password)?;
-    let doc: serde_json::Value =
-        serde_json::from_slice(&plain).map_err(|_| ImportError::Unreadable {
+    let doc =
+        crate::secret_json::SecretJson::parse(&plain[..]).map_err(|_| ImportError::Unreadable {
             format: FORMAT,
             what: "decrypted JSON",
         })?;

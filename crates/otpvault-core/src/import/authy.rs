@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 use super::{Candidate, ImportError, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
+use crate::secret_json::SecretJson;
 use crate::token::OtpKind;
 
 const FORMAT: &str = "Authy";
@@ -171,7 +172,7 @@ fn entry(item: &Value, secret_text: Option<&str>) -> Candidate {
 pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
     // The tokens' JSON holds every decrypted secret: wiped when read.
     let json = Zeroizing::new(tokens_json(text)?);
-    let doc: Value = serde_json::from_str(&json).map_err(|_| unreadable("tokens JSON"))?;
+    let doc = SecretJson::parse(json.as_str()).map_err(|_| unreadable("tokens JSON"))?;
     let items = doc.as_array().ok_or_else(|| unreadable("tokens JSON"))?;
     super::check_entries(items.len())?;
     let encrypted = |item: &Value| item.get("decryptedSecret").is_none();

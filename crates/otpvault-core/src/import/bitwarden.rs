@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::{Candidate, ImportError};
+use crate::secret_json::SecretJson;
 
 const FORMAT: &str = "Bitwarden";
 const MAX_PBKDF2_ITERATIONS: u64 = 2_000_000;
@@ -136,7 +137,7 @@ pub fn read_protected(doc: &Value, password: Option<&str>) -> Result<Vec<Candida
     }
     let data = doc["data"].as_str().ok_or_else(|| unreadable("data"))?;
     let plain = open(data, &enc, &mac)?;
-    let inner: Value = serde_json::from_slice(&plain).map_err(|_| unreadable("data JSON"))?;
+    let inner = SecretJson::parse(&plain[..]).map_err(|_| unreadable("data JSON"))?;
     if inner["encrypted"] == Value::Bool(true) {
         return Err(unreadable("data"));
     }

@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 use super::{Candidate, ImportError, ImportFormat, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
+use crate::secret_json::SecretJson;
 use crate::token::OtpKind;
 use crate::uri;
 
@@ -180,7 +181,7 @@ fn two_fas_open(field: &str, password: &str) -> Result<Option<Zeroizing<Vec<u8>>
 
 /// The `services` of an encrypted 2FAS backup: the password is checked against `reference`
 /// first (when the file has one), so a wrong password is told apart from a damaged file.
-fn two_fas_services(doc: &Value, password: Option<&str>) -> Result<Value, ImportError> {
+fn two_fas_services(doc: &Value, password: Option<&str>) -> Result<SecretJson, ImportError> {
     const FORMAT: &str = "2FAS";
     let password = password.ok_or(ImportError::PasswordRequired { format: FORMAT })?;
     let reference = doc["reference"].as_str().filter(|r| !r.is_empty());
@@ -201,7 +202,7 @@ fn two_fas_services(doc: &Value, password: Option<&str>) -> Result<Value, Import
         }
         None => return Err(ImportError::WrongPassword { format: FORMAT }),
     };
-    serde_json::from_slice(&plain).map_err(|_| unreadable(FORMAT, "decrypted services"))
+    SecretJson::parse(&plain[..]).map_err(|_| unreadable(FORMAT, "decrypted services"))
 }
 
 /// A 2FAS backup, plain or encrypted with a backup password.
@@ -346,8 +347,7 @@ pub fn read_lastpass(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
 /// One Bitwarden item's `totp` field: a URI or a bare secret (a 30-second SHA-1 TOTP).
 fn bitwarden_totp(name: &str, username: &str, totp: &str) -> Candidate {
     let totp = totp.trim();
-    let lower = totp.to_ascii_lowercase();
-    if lower.starts_with("otpauth://") || lower.starts_with("steam://") {
+    if super::uris::is_uri(totp) {
         return match uri::parse_exported(totp) {
             Ok(token) if token.issuer().is_empty() && token.account().is_empty() => {
                 let mut token = token;
@@ -403,10 +403,18 @@ pub fn read_bitwarden(doc: &Value, password: Option<&str>) -> Result<Vec<Candida
 }
 
 /// Splits CSV (RFC 4180: quoted fields, doubled quotes, commas and newlines inside quotes).
-fn csv_rows(text: &str) -> Option<Vec<Vec<String>>> {
+fn csv_rows(text: &str) -> Option<Vec<Vec<Zeroizing<String>>>> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
-    let mut field = String::new();
+    // A Bitwarden CSV holds every login's password, not only the TOTP secrets: each field is
+    // gathered in one buffer that never grows (no field is longer than the text), copied out at
+    // its final size and wiped with its row.
+    let mut field = Zeroizing::new(String::with_capacity(text.len()));
+    let take = |field: &mut Zeroizing<String>| {
+        let value = Zeroizing::new(field.as_str().to_owned());
+        field.clear();
+        value
+    };
     let mut quoted = false;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -418,10 +426,10 @@ fn csv_rows(text: &str) -> Option<Vec<Vec<String>>> {
             (true, '"') => quoted = false,
             (true, c) => field.push(c),
             (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, ',') => row.push(take(&mut field)),
             (false, '\r') => {}
             (false, '\n') => {
-                row.push(std::mem::take(&mut field));
+                row.push(take(&mut field));
                 rows.push(std::mem::take(&mut row));
             }
             (false, c) => field.push(c),
@@ -434,7 +442,7 @@ fn csv_rows(text: &str) -> Option<Vec<Vec<String>>> {
         return None;
     }
     if !field.is_empty() || !row.is_empty() {
-        row.push(field);
+        row.push(take(&mut field));
         rows.push(row);
     }
     Some(rows)
@@ -458,14 +466,20 @@ pub fn read_bitwarden_csv(text: &str) -> Result<Vec<Candidate>, ImportError> {
     let totp = column("login_totp").ok_or_else(|| unreadable(FORMAT, "login_totp"))?;
     let (name, username) = (column("name"), column("login_username"));
     super::check_entries(rows.len())?;
-    let get = |row: &[String], at: Option<usize>| -> String {
-        at.and_then(|i| row.get(i)).cloned().unwrap_or_default()
+    let get = |row: &[Zeroizing<String>], at: Option<usize>| -> String {
+        at.and_then(|i| row.get(i))
+            .map(|name| name.as_str().to_owned())
+            .unwrap_or_default()
     };
     Ok(rows
         .iter()
         .filter_map(|row| {
             let value = row.get(totp).filter(|t| !t.trim().is_empty())?;
-            Some(bitwarden_totp(&get(row, name), &get(row, username), value))
+            Some(bitwarden_totp(
+                &get(row, name),
+                &get(row, username),
+                value.as_str(),
+            ))
         })
         .collect())
 }

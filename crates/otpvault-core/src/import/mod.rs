@@ -336,7 +336,7 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
         if aegis::looks_like(start) {
             return Some(ImportFormat::Aegis);
         }
-        let doc: serde_json::Value = serde_json::from_str(start).ok()?;
+        let doc = crate::secret_json::SecretJson::parse(start).ok()?;
         return json_formats::sniff_json(&doc);
     }
     if authy::looks_like(start) {
@@ -492,11 +492,12 @@ fn parse_text(
             });
         }
         json => {
-            let doc: serde_json::Value =
-                serde_json::from_str(text).map_err(|_| ImportError::Unreadable {
+            let doc = crate::secret_json::SecretJson::parse(text).map_err(|_| {
+                ImportError::Unreadable {
                     format: json.name(),
                     what: "JSON",
-                })?;
+                }
+            })?;
             match json {
                 ImportFormat::TwoFas => json_formats::read_two_fas(&doc, password)?,
                 ImportFormat::AndOtp => json_formats::read_and_otp(&doc)?,

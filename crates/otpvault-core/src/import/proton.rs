@@ -11,6 +11,7 @@
 use serde_json::Value;
 
 use super::{Candidate, ImportError, SkipReason};
+use crate::secret_json::SecretJson;
 use crate::uri;
 
 const FORMAT: &str = "Proton Authenticator";
@@ -113,8 +114,7 @@ pub fn read_encrypted(doc: &Value, password: Option<&str>) -> Result<Vec<Candida
     // nonce ‖ ciphertext ‖ tag: the vault's own AES-GCM layout.
     let plain = crate::vault::crypto::open(&key, ASSOCIATED_DATA, &sealed)
         .map_err(|_| ImportError::WrongPassword { format: FORMAT })?;
-    let inner: Value =
-        serde_json::from_slice(&plain).map_err(|_| unreadable("decrypted content"))?;
+    let inner = SecretJson::parse(&plain[..]).map_err(|_| unreadable("decrypted content"))?;
     if !looks_plain(&inner) {
         return Err(unreadable("decrypted content"));
     }

@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 use super::{Candidate, ImportError, SkipReason};
 use crate::otp::Algorithm;
 use crate::secret::Secret;
+use crate::secret_json::SecretJson;
 use crate::token::OtpKind;
 
 const FORMAT: &str = "Stratum";
@@ -133,7 +134,7 @@ pub fn read_encrypted(bytes: &[u8], password: Option<&str>) -> Result<Vec<Candid
     let plain = decrypt(bytes, password)?;
     // A CBC decryption under a wrong key can pass the padding check by chance: then the bytes
     // are not this JSON, which is the same verdict.
-    let doc: Value = serde_json::from_slice(&plain).map_err(|_| wrong())?;
+    let doc = SecretJson::parse(&plain[..]).map_err(|_| wrong())?;
     if !looks_plain(&doc) {
         return Err(wrong());
     }

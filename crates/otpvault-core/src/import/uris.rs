@@ -4,6 +4,8 @@
 //! skipped as invalid. A line written as a JSON string (in double quotes, as Ente's text export
 //! may write one) is read as the string it holds.
 
+use zeroize::Zeroizing;
+
 use super::{Candidate, ImportError, SkipReason, google};
 use crate::uri;
 
@@ -13,12 +15,49 @@ pub fn is_uri(line: &str) -> bool {
     lower(10).as_deref() == Some("otpauth://") || lower(8).as_deref() == Some("steam://")
 }
 
-/// The string a line holds when it is a JSON string literal (`"otpauth://…"`).
-fn unquote(line: &str) -> Option<String> {
-    if line.len() < 2 || !line.starts_with('"') || !line.ends_with('"') {
-        return None;
+/// The string a line holds when it is a JSON string literal (`"otpauth://…"`, RFC 8259 escapes).
+/// Decoded here rather than by serde_json, whose scratch buffer for escaped strings is freed
+/// with the URI (and its secret) still in it: this buffer is sized once (no escape decodes to
+/// more bytes than it takes) and wiped when dropped.
+fn unquote(line: &str) -> Option<Zeroizing<String>> {
+    fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
+        (0..4).try_fold(0, |value, _| Some(value * 16 + chars.next()?.to_digit(16)?))
     }
-    serde_json::from_str::<String>(line).ok()
+    let inner = line.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = Zeroizing::new(String::with_capacity(inner.len()));
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        let decoded = match c {
+            '"' | '\0'..='\u{1f}' => return None,
+            '\\' => match chars.next()? {
+                '"' => '"',
+                '\\' => '\\',
+                '/' => '/',
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => match hex4(&mut chars)? {
+                    high @ 0xD800..=0xDBFF => {
+                        if (chars.next()?, chars.next()?) != ('\\', 'u') {
+                            return None;
+                        }
+                        let low = hex4(&mut chars)?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return None;
+                        }
+                        char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))?
+                    }
+                    unit => char::from_u32(unit)?,
+                },
+                _ => return None,
+            },
+            c => c,
+        };
+        out.push(decoded);
+    }
+    Some(out)
 }
 
 /// Reads every line.
@@ -29,7 +68,7 @@ pub fn read(text: &str) -> Result<Vec<Candidate>, ImportError> {
             continue;
         }
         let unquoted = unquote(line);
-        let line = unquoted.as_deref().unwrap_or(line).trim();
+        let line = unquoted.as_ref().map_or(line, |u| u.as_str()).trim();
         if line
             .get(..20)
             .is_some_and(|p| p.eq_ignore_ascii_case("otpauth-migration://"))
@@ -49,4 +88,38 @@ pub fn read(text: &str) -> Result<Vec<Candidate>, ImportError> {
         super::check_entries(out.len())?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
+    use super::*;
+
+    #[test]
+    fn unquote_reads_json_strings_as_serde_json_does() {
+        let cases = [
+            r#""otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP""#,
+            r#""otpauth:\/\/totp\/Caf\u00e9:b?secret=JBSWY3DPEHPK3PXP&issuer=Caf\u00e9""#,
+            r#""emoji \ud83d\ude00 tab\t quote\" backslash\\ nl\n \b\f\r""#,
+            r#""""#,
+            r#""plain ünïcode""#,
+            // Refused by both: lone surrogates, bad escapes, raw quote or control character.
+            r#""\ud83d""#,
+            r#""\ude00""#,
+            r#""\ud83d\u0041""#,
+            r#""\x41""#,
+            r#""\u12G4""#,
+            r#""a"b""#,
+            "\"tab\there\"",
+            r#""unterminated\""#,
+            r#"""#,
+            "not quoted",
+        ];
+        for case in cases {
+            let ours = unquote(case).map(|s| s.as_str().to_owned());
+            let theirs = serde_json::from_str::<String>(case).ok();
+            assert_eq!(ours, theirs, "{case}");
+        }
+    }
 }
