@@ -26,6 +26,7 @@ static COUNT: AtomicUsize = AtomicUsize::new(0);
 static ARMED: AtomicBool = AtomicBool::new(false);
 static HITS: AtomicUsize = AtomicUsize::new(0);
 static HIT_MASK: AtomicU64 = AtomicU64::new(0);
+static TRACE: AtomicBool = AtomicBool::new(false);
 
 /// The scanning allocator; install it with `#[global_allocator]` in a test binary.
 pub struct ScanningAllocator;
@@ -38,13 +39,27 @@ fn scan(block: &[u8]) {
             continue;
         }
         let first = pattern[0].load(Ordering::Relaxed);
-        let found = (0..=block.len() - len).any(|at| {
+        let found = (0..=block.len() - len).find(|&at| {
             block[at] == first
                 && (1..len).all(|i| block[at + i] == pattern[i].load(Ordering::Relaxed))
         });
-        if found {
+        if let Some(at) = found {
             HITS.fetch_add(1, Ordering::Relaxed);
             HIT_MASK.fetch_or(1 << index, Ordering::Relaxed);
+            if TRACE.load(Ordering::Relaxed) {
+                // Capturing and printing allocate and free: disarmed meanwhile, so those frees
+                // are not scanned (and cannot recurse here).
+                ARMED.store(false, Ordering::Release);
+                eprintln!(
+                    "freed block of {} bytes held pattern {index} at offset {at}, freed by:\n{}",
+                    block.len(),
+                    std::backtrace::Backtrace::force_capture()
+                );
+                if std::env::var_os("DUMP").is_some() {
+                    eprintln!("{:02x?}", block);
+                }
+                ARMED.store(true, Ordering::Release);
+            }
         }
     }
 }
@@ -97,6 +112,12 @@ pub fn set_patterns(patterns: &[Vec<u8>]) -> bool {
     }
     COUNT.store(patterns.len(), Ordering::Release);
     true
+}
+
+/// Prints the stack of every hit (where the block was freed) to standard error: set it when a
+/// check fails to find the code that dropped the secret without wiping it.
+pub fn trace_hits(on: bool) {
+    TRACE.store(on, Ordering::Relaxed);
 }
 
 /// Starts scanning freed blocks, with the hit count at zero.
