@@ -58,9 +58,12 @@ fn write_private(path: &Path, bytes: &[u8]) -> Outcome {
     Ok(())
 }
 
-/// The lines as one zeroizing text, a newline after each.
+/// The lines as one zeroizing text, a newline after each (sized first: a growing buffer would
+/// free smaller copies of the secrets unwiped).
 fn joined(lines: &[Zeroizing<String>]) -> Zeroizing<String> {
-    let mut text = Zeroizing::new(String::new());
+    let mut text = Zeroizing::new(String::with_capacity(
+        lines.iter().map(|line| line.len() + 1).sum(),
+    ));
     for line in lines {
         text.push_str(line);
         text.push('\n');
