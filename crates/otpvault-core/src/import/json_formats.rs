@@ -36,6 +36,7 @@ fn unreadable(format: &'static str, what: &'static str) -> ImportError {
 /// Which of these formats a JSON document is, if any.
 pub fn sniff_json(doc: &Value) -> Option<ImportFormat> {
     match doc {
+        Value::Object(_) if super::aegis::looks_like(doc) => Some(ImportFormat::Aegis),
         Value::Object(map)
             if map.contains_key("schemaVersion")
                 && (map.contains_key("services") || map.contains_key("servicesEncrypted")) =>

@@ -333,9 +333,6 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
     };
     let start = text.trim_start_matches('\u{feff}').trim_start();
     if start.starts_with('{') || start.starts_with('[') {
-        if aegis::looks_like(start) {
-            return Some(ImportFormat::Aegis);
-        }
         let doc = crate::secret_json::SecretJson::parse(start).ok()?;
         return json_formats::sniff_json(&doc);
     }
