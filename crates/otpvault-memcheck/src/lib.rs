@@ -55,9 +55,6 @@ fn scan(block: &[u8]) {
                     block.len(),
                     std::backtrace::Backtrace::force_capture()
                 );
-                if std::env::var_os("DUMP").is_some() {
-                    eprintln!("{:02x?}", block);
-                }
                 ARMED.store(true, Ordering::Release);
             }
         }

@@ -123,11 +123,14 @@ fn reading_imports_and_writing_exports_free_no_block_that_holds_a_secret() {
     // Exports: a vault with every kind of token, 16 and 32-byte secrets.
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let mut options = CreateOptions::new(UnlockPolicy::TenMinutes).insecure_min_iterations(1);
-    options.kdf_iterations = Some(1_000);
-    options.clock = Arc::new(clock.clone());
+    let options = || {
+        let mut options = CreateOptions::new(UnlockPolicy::TenMinutes).insecure_min_iterations(1);
+        options.kdf_iterations = Some(1_000);
+        options.clock = Arc::new(clock.clone());
+        options
+    };
     let pin = Pin::new(PIN).unwrap();
-    let vault = Vault::create(&dir.path().join("vault.db"), PIN, options).unwrap();
+    let vault = Vault::create(&dir.path().join("vault.db"), PIN, options()).unwrap();
     let algorithms = [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512];
     let tokens: Vec<(Zeroizing<Vec<u8>>, TokenParams)> = (0..12u8)
         .map(|n| {
@@ -196,10 +199,7 @@ fn reading_imports_and_writing_exports_free_no_block_that_holds_a_secret() {
     });
     check(&mut leaks, "restore into a vault", || {
         let restored = tempfile::tempdir().unwrap();
-        let mut options = CreateOptions::new(UnlockPolicy::TenMinutes).insecure_min_iterations(1);
-        options.kdf_iterations = Some(1_000);
-        options.clock = Arc::new(clock.clone());
-        let other = Vault::create(&restored.path().join("vault.db"), PIN, options).unwrap();
+        let other = Vault::create(&restored.path().join("vault.db"), PIN, options()).unwrap();
         let report = other.restore(&pin, &backup, Some(PASSPHRASE)).unwrap();
         assert_eq!(report.imported(), 12);
         drop(other);
