@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otpvault_core::ManualClock;
-use otpvault_core::activation::{self, ActivationClient, CredentialParams, Step};
+use otpvault_codes::ManualClock;
+use otpvault_activation::{self as activation, ActivationClient, CredentialParams, Step};
 use std::sync::Arc;
 
 fuzz_target!(|data: &[u8]| {
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
                 id: "c1".into(),
                 issuer: "I".into(),
                 account: "u".into(),
-                algorithm: otpvault_core::Algorithm::Sha1,
+                algorithm: otpvault_codes::Algorithm::Sha1,
                 digits: 6,
                 period: 30,
             };

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use otpvault_core::import;
+use otpvault_transfer::import;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok((_, candidates)) = import::read(data, Some("password")) {

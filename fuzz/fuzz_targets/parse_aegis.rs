@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the Aegis parser (plain and scrypt-encrypted vaults) alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::Aegis];
 

@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the Authy preferences-XML parser (plain and per-entry encrypted) alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::Authy];
 

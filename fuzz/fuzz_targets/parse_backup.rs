@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to otpvault's own backup reader alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::OtpvaultBackup];
 

@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the Bitwarden parsers (JSON, password-protected JSON, CSV) alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::Bitwarden, ImportFormat::BitwardenCsv];
 

@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the Ente Auth encrypted-export parser (KDF caps, secretstream) alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::EnteEncrypted];
 

@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the LastPass Authenticator parser alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::LastPass];
 

@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the Proton Authenticator parsers (plain and encrypted) alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::Proton, ImportFormat::ProtonEncrypted];
 

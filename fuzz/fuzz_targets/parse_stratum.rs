@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the Stratum / Authenticator Pro parsers (plain, encrypted, legacy) alone.
 #![no_main]
 
-use otpvault_core::import::ImportFormat;
+use otpvault_transfer::import::ImportFormat;
 
 const FORMATS: &[ImportFormat] = &[ImportFormat::Stratum, ImportFormat::StratumEncrypted];
 

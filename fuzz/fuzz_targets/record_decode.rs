@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    otpvault_core::test_support::check_record_decoding(data);
+    otpvault_vault::test_support::check_record_decoding(data);
 });

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use otpvault_core::{ManualClock, OpenOptions, Pin, Vault};
+use otpvault_codes::ManualClock;
+use otpvault_vault::{OpenOptions, Pin, Vault};
 
 fn scratch() -> PathBuf {
     let shm = PathBuf::from("/dev/shm");

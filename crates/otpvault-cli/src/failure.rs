@@ -145,6 +145,13 @@ impl From<VaultError> for Failure {
     }
 }
 
+impl From<otpvault_core::error::ExportError> for Failure {
+    fn from(err: otpvault_core::error::ExportError) -> Self {
+        // The same words and exit code as when the vault's own export refuses.
+        VaultError::from(err).into()
+    }
+}
+
 impl From<UriError> for Failure {
     fn from(err: UriError) -> Self {
         Failure::new(EXIT_INVALID, "invalid_token", err.to_string())

@@ -1,0 +1,337 @@
+//! The plaintext layouts sealed into the vault: a token, the settings and the manifest.
+//!
+//! Hand-written, versioned binary rather than serde: the encoded size is computed first and the
+//! buffer allocated once (zeroizing), so the secret is never copied by a growing buffer, and
+//! decoding checks every length. Decoding happens only after AES-GCM authenticated the bytes, so a
+//! decoding error means a bug or a format this build does not know, reported as `Corrupted`.
+
+use zeroize::Zeroizing;
+
+use crate::error::VaultError;
+use otpvault_codes::UnlockPolicy;
+use otpvault_codes::otp::Algorithm;
+use otpvault_codes::secret::Secret;
+use otpvault_codes::token::{OtpKind, Token, TokenParams};
+
+const TOKEN_RECORD_V1: u8 = 1;
+const SETTINGS_RECORD_V1: u8 = 1;
+const MANIFEST_RECORD_V1: u8 = 1;
+
+/// The nonce that opens a sealed blob: what the manifest records of each row.
+pub(crate) type RowNonce = [u8; 12];
+
+/// The nonce of a sealed blob (`None` when the blob is too short to be one).
+pub(crate) fn nonce_of(sealed: &[u8]) -> Option<RowNonce> {
+    sealed.get(..12)?.try_into().ok()
+}
+
+/// What the vault file must hold right now, sealed under the vault key: a generation bumped by
+/// every write, the next token id (ids are never reused), and the nonce of the settings and of
+/// every token row. Each write seals its rows with fresh random nonces and records them here in
+/// the same transaction, so a row written back from an older copy of the file (its old nonce) is
+/// detected, as is a removed row put back or a row deleted behind the vault's back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Manifest {
+    /// Bumped by every write.
+    pub(crate) generation: u64,
+    /// The id the next added token gets.
+    pub(crate) next_id: i64,
+    /// The nonce of the sealed settings.
+    pub(crate) settings: RowNonce,
+    /// `(token id, nonce)`, sorted by id.
+    pub(crate) tokens: Vec<(i64, RowNonce)>,
+}
+
+impl Manifest {
+    /// The nonce recorded for token `id`.
+    pub(crate) fn token(&self, id: i64) -> Option<RowNonce> {
+        self.tokens
+            .binary_search_by_key(&id, |(i, _)| *i)
+            .ok()
+            .map(|at| self.tokens[at].1)
+    }
+
+    /// Records (or replaces) token `id`'s nonce.
+    pub(crate) fn set_token(&mut self, id: i64, nonce: RowNonce) {
+        match self.tokens.binary_search_by_key(&id, |(i, _)| *i) {
+            Ok(at) => self.tokens[at].1 = nonce,
+            Err(at) => self.tokens.insert(at, (id, nonce)),
+        }
+    }
+
+    /// Forgets token `id`; true when it was listed.
+    pub(crate) fn remove_token(&mut self, id: i64) -> bool {
+        match self.tokens.binary_search_by_key(&id, |(i, _)| *i) {
+            Ok(at) => {
+                self.tokens.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + 8 + 8 + 12 + 4 + self.tokens.len() * 20);
+        out.push(MANIFEST_RECORD_V1);
+        out.extend_from_slice(&self.generation.to_be_bytes());
+        out.extend_from_slice(&self.next_id.to_be_bytes());
+        out.extend_from_slice(&self.settings);
+        out.extend_from_slice(&(self.tokens.len() as u32).to_be_bytes());
+        for (id, nonce) in &self.tokens {
+            out.extend_from_slice(&id.to_be_bytes());
+            out.extend_from_slice(nonce);
+        }
+        out
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, VaultError> {
+        let corrupted = || VaultError::Corrupted { what: "manifest" };
+        let mut reader = Reader { bytes };
+        if reader.take(1).map_err(|_| corrupted())? != [MANIFEST_RECORD_V1] {
+            return Err(corrupted());
+        }
+        let u64_at = |reader: &mut Reader<'_>| -> Result<[u8; 8], VaultError> {
+            reader.take(8)?.try_into().map_err(|_| corrupted())
+        };
+        let generation = u64::from_be_bytes(u64_at(&mut reader)?);
+        let next_id = i64::from_be_bytes(u64_at(&mut reader)?);
+        let settings: RowNonce = reader.take(12)?.try_into().map_err(|_| corrupted())?;
+        let count = u32::from_be_bytes(reader.take(4)?.try_into().map_err(|_| corrupted())?);
+        if reader.bytes.len() != count as usize * 20 {
+            return Err(corrupted());
+        }
+        let mut tokens = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let id = i64::from_be_bytes(u64_at(&mut reader)?);
+            let nonce: RowNonce = reader.take(12)?.try_into().map_err(|_| corrupted())?;
+            if tokens.last().is_some_and(|(last, _)| *last >= id) || id >= next_id {
+                return Err(corrupted());
+            }
+            tokens.push((id, nonce));
+        }
+        Ok(Manifest {
+            generation,
+            next_id,
+            settings,
+            tokens,
+        })
+    }
+}
+
+/// The policy's byte in the settings record (0 every code, 1 five minutes, 2 ten minutes).
+fn policy_byte(policy: UnlockPolicy) -> u8 {
+    match policy {
+        UnlockPolicy::EveryCode => 0,
+        UnlockPolicy::FiveMinutes => 1,
+        UnlockPolicy::TenMinutes => 2,
+    }
+}
+
+/// The policy a settings record's byte names, if any.
+fn policy_from_byte(byte: u8) -> Option<UnlockPolicy> {
+    match byte {
+        0 => Some(UnlockPolicy::EveryCode),
+        1 => Some(UnlockPolicy::FiveMinutes),
+        2 => Some(UnlockPolicy::TenMinutes),
+        _ => None,
+    }
+}
+
+/// The sealed settings of a vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// The unlock policy.
+    pub policy: UnlockPolicy,
+    /// Seconds added to the device clock for TOTP.
+    pub time_offset: i64,
+}
+
+impl Settings {
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(10);
+        out.push(SETTINGS_RECORD_V1);
+        out.push(policy_byte(self.policy));
+        out.extend_from_slice(&self.time_offset.to_be_bytes());
+        out
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, VaultError> {
+        let corrupted = VaultError::Corrupted { what: "settings" };
+        let [SETTINGS_RECORD_V1, policy, offset @ ..] = bytes else {
+            return Err(corrupted);
+        };
+        let offset: [u8; 8] = offset.try_into().map_err(|_| corrupted.clone())?;
+        Ok(Settings {
+            policy: policy_from_byte(*policy).ok_or(corrupted)?,
+            time_offset: i64::from_be_bytes(offset),
+        })
+    }
+}
+
+fn algorithm_byte(algorithm: Algorithm) -> u8 {
+    match algorithm {
+        Algorithm::Sha1 => 1,
+        Algorithm::Sha256 => 2,
+        Algorithm::Sha512 => 3,
+    }
+}
+
+/// Encodes a token: version, kind, algorithm, digits, period/counter, then three
+/// length-prefixed fields (secret, issuer, account).
+pub(crate) fn encode_token(token: &Token) -> Zeroizing<Vec<u8>> {
+    let (kind, param) = match token.kind() {
+        OtpKind::Totp { period } => (1u8, u64::from(period)),
+        OtpKind::Hotp { counter } => (2u8, counter),
+        OtpKind::Steam => (3u8, 0),
+    };
+    let fields: [&[u8]; 3] = [
+        token.secret().expose(),
+        token.issuer().as_bytes(),
+        token.account().as_bytes(),
+    ];
+    let len = 4 + 8 + fields.iter().map(|f| 2 + f.len()).sum::<usize>();
+    let mut out = Zeroizing::new(Vec::with_capacity(len));
+    out.extend_from_slice(&[
+        TOKEN_RECORD_V1,
+        kind,
+        algorithm_byte(token.algorithm()),
+        token.digits(),
+    ]);
+    out.extend_from_slice(&param.to_be_bytes());
+    for field in fields {
+        // Secrets are at most 640 bytes and names 512 bytes, so the length fits in u16.
+        out.extend_from_slice(&(field.len() as u16).to_be_bytes());
+        out.extend_from_slice(field);
+    }
+    out
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], VaultError> {
+        if self.bytes.len() < n {
+            return Err(VaultError::Corrupted {
+                what: "token record",
+            });
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn field(&mut self) -> Result<&'a [u8], VaultError> {
+        let len = self.take(2)?;
+        self.take(usize::from(u16::from_be_bytes([len[0], len[1]])))
+    }
+}
+
+/// Decodes a token record (already authenticated) and re-validates it.
+pub(crate) fn decode_token(bytes: &[u8]) -> Result<Token, VaultError> {
+    let corrupted = || VaultError::Corrupted {
+        what: "token record",
+    };
+    let mut reader = Reader { bytes };
+    let head = reader.take(4)?;
+    if head[0] != TOKEN_RECORD_V1 {
+        return Err(corrupted());
+    }
+    let param = u64::from_be_bytes(reader.take(8)?.try_into().map_err(|_| corrupted())?);
+    let kind = match head[1] {
+        1 => OtpKind::Totp {
+            period: u32::try_from(param).map_err(|_| corrupted())?,
+        },
+        2 => OtpKind::Hotp { counter: param },
+        3 => OtpKind::Steam,
+        _ => return Err(corrupted()),
+    };
+    let algorithm = match head[2] {
+        1 => Algorithm::Sha1,
+        2 => Algorithm::Sha256,
+        3 => Algorithm::Sha512,
+        _ => return Err(corrupted()),
+    };
+    let secret = Secret::from_bytes(reader.field()?.to_vec()).map_err(|_| corrupted())?;
+    let issuer = std::str::from_utf8(reader.field()?).map_err(|_| corrupted())?;
+    let account = std::str::from_utf8(reader.field()?).map_err(|_| corrupted())?;
+    if !reader.bytes.is_empty() {
+        return Err(corrupted());
+    }
+    Token::new(
+        secret,
+        TokenParams {
+            issuer: issuer.to_owned(),
+            account: account.to_owned(),
+            algorithm,
+            digits: head[3],
+            kind,
+        },
+    )
+    .map_err(|_| corrupted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otpvault_codes::uri;
+
+    #[test]
+    fn token_round_trip_and_truncation() {
+        for text in [
+            "otpauth://totp/ACME:bob?secret=JBSWY3DPEHPK3PXP&algorithm=SHA512&digits=8&period=60",
+            "otpauth://hotp/Yubi:me?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=42",
+            "steam://ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+        ] {
+            let token = uri::parse(text).unwrap();
+            let encoded = encode_token(&token);
+            assert_eq!(encoded.len(), encoded.capacity());
+            assert_eq!(decode_token(&encoded).unwrap(), token);
+            for cut in 0..encoded.len() {
+                assert!(decode_token(&encoded[..cut]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn manifest_round_trip_and_validation() {
+        let mut manifest = Manifest {
+            generation: 7,
+            next_id: 10,
+            settings: [1; 12],
+            tokens: Vec::new(),
+        };
+        manifest.set_token(3, [3; 12]);
+        manifest.set_token(1, [9; 12]);
+        manifest.set_token(3, [4; 12]);
+        assert_eq!(manifest.tokens, vec![(1, [9; 12]), (3, [4; 12])]);
+        assert_eq!(manifest.token(3), Some([4; 12]));
+        assert_eq!(manifest.token(2), None);
+        let encoded = manifest.encode();
+        assert_eq!(Manifest::decode(&encoded).unwrap(), manifest);
+        for cut in 0..encoded.len() {
+            assert!(Manifest::decode(&encoded[..cut]).is_err());
+        }
+        // An id at or past next_id, or ids out of order, are refused.
+        let mut bad = manifest.clone();
+        bad.next_id = 3;
+        assert!(Manifest::decode(&bad.encode()).is_err());
+        let mut bad = manifest.clone();
+        bad.tokens.swap(0, 1);
+        assert!(Manifest::decode(&bad.encode()).is_err());
+        assert!(manifest.remove_token(1));
+        assert!(!manifest.remove_token(1));
+    }
+
+    #[test]
+    fn settings_round_trip() {
+        let settings = Settings {
+            policy: UnlockPolicy::TenMinutes,
+            time_offset: -95,
+        };
+        assert_eq!(Settings::decode(&settings.encode()).unwrap(), settings);
+        assert!(Settings::decode(&[1, 9, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert!(Settings::decode(&[]).is_err());
+    }
+}
