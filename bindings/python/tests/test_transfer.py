@@ -97,6 +97,14 @@ def test_a_backup_round_trips_and_weak_passphrases_are_refused(tmp_path):
     assert other.codes(1_700_000_000).values == vault.codes(1_700_000_000).values
 
 
+def test_a_passphrase_is_judged_before_any_pin_or_vault():
+    with pytest.raises(otpvault.OtpError.WeakPassphrase) as weak:
+        otpvault.check_export_passphrase("password123")
+    assert weak.value.score < 3
+    assert weak.value.hint
+    otpvault.check_export_passphrase(STRONG)
+
+
 def test_the_aegis_export_opens_with_an_independent_reader(tmp_path):
     clock = ManualClock()
     vault = sample_vault(str(tmp_path / "a.db"), clock)

@@ -110,6 +110,33 @@ fn sample(env: &Env) {
 }
 
 #[test]
+fn a_weak_passphrase_is_refused_before_the_pin_is_asked() {
+    let env = Env::new();
+    sample(&env);
+    // No PIN on standard input: had the PIN been asked first, reading it would fail instead.
+    for format in ["backup", "aegis-encrypted"] {
+        let weak = env.run(
+            "a.db",
+            &[
+                "export",
+                "--format",
+                format,
+                "--out",
+                "x.out",
+                "--password-file",
+                "weak",
+            ],
+            "",
+        );
+        assert_eq!(weak.status.code(), Some(2), "{format}");
+        let stderr = String::from_utf8_lossy(&weak.stderr);
+        assert!(stderr.contains("too easy to guess"), "{format}: {stderr}");
+        assert!(!stderr.contains("PIN"), "{format}: {stderr}");
+        assert!(!env.path("x.out").exists());
+    }
+}
+
+#[test]
 fn a_backup_restores_into_another_vault_and_weak_or_wrong_passphrases_are_refused() {
     let env = Env::new();
     sample(&env);

@@ -285,9 +285,9 @@ pub enum OtpError {
     /// of 4); `hint` is advice for the person.
     #[error("the passphrase is too easy to guess (strength {score} of 4)")]
     WeakPassphrase {
-        /// zxcvbn's score, 0–4.
+        /// The estimated score, 0–4 (zxcvbn's scale).
         score: u8,
-        /// zxcvbn's advice, if any.
+        /// Advice for the person, if any (never the passphrase).
         hint: Option<String>,
     },
     /// The export file's password is wrong; nothing was imported.

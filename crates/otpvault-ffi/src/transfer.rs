@@ -9,6 +9,20 @@ use zeroize::Zeroizing;
 use crate::error::OtpError;
 use crate::vault::OtpVault;
 
+/// Judges a passphrase for an encrypted export (backup or Aegis) before the app asks for the PIN:
+/// `WeakPassphrase` with a score and advice when it is too easy to guess. The export itself checks
+/// it again with the vault's names as forbidden words. Fast (milliseconds, no KDF).
+#[uniffi::export]
+pub fn check_export_passphrase(passphrase: String) -> Result<(), OtpError> {
+    let passphrase = Zeroizing::new(passphrase);
+    otpvault_core::backup::check_passphrase(&passphrase, &[]).map_err(|weak| {
+        OtpError::WeakPassphrase {
+            score: weak.score,
+            hint: weak.hint,
+        }
+    })
+}
+
 /// Why one entry of an export file is not imported (the core's enum).
 #[uniffi::remote(Enum)]
 pub enum SkipReason {

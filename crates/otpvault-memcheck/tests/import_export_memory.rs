@@ -25,7 +25,7 @@ static ALLOCATOR: ScanningAllocator = ScanningAllocator;
 
 const PIN: &str = "13579";
 const T0: u64 = 1_700_000_000;
-/// A passphrase zxcvbn accepts for the encrypted exports.
+/// A passphrase the strength check accepts for the encrypted exports.
 const PASSPHRASE: &str = "correct horse battery staple 7391 Lagorai";
 /// The cheapest Argon2id the backup accepts keeps the scan of freed KDF memory short.
 const CHEAP_KDF: BackupKdf = BackupKdf {

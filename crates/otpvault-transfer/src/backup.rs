@@ -44,8 +44,8 @@ const AAD_LEN: usize = 43;
 /// The associated data and the nonce.
 const HEADER_LEN: usize = AAD_LEN + 12;
 const KDF_ARGON2ID: u8 = 1;
-/// The lowest zxcvbn score (0–4) a backup passphrase must reach: 3, "safely unguessable:
-/// moderate protection from offline slow-hash scenario" (about 10^10 guesses).
+/// The lowest score (0–4, zxcvbn's scale) a backup passphrase must reach: 3, "safely
+/// unguessable: moderate protection from offline slow-hash scenario" (at least 10^8 guesses).
 pub const MIN_PASSPHRASE_SCORE: u8 = 3;
 
 /// Argon2id parameters of a backup.
@@ -89,31 +89,25 @@ pub struct BackupSettings {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("the passphrase is too easy to guess (strength {score} of 4, needs {MIN_PASSPHRASE_SCORE}){}", hint.as_ref().map(|h| format!(": {h}")).unwrap_or_default())]
 pub struct WeakPassphrase {
-    /// zxcvbn's score, 0–4.
+    /// The score, 0–4 (zxcvbn's scale).
     pub score: u8,
-    /// zxcvbn's estimate of the guesses needed, as a power of ten.
+    /// The estimate of the guesses needed, as a power of ten.
     pub guesses_log10: f64,
-    /// zxcvbn's advice (never quotes the passphrase).
+    /// Advice for the person (never quotes the passphrase).
     pub hint: Option<String>,
 }
 
-/// Checks a backup passphrase with zxcvbn; `user_inputs` are words the passphrase should not be
-/// built from (issuer and account names).
+/// Checks a backup passphrase with the estimator of [`crate::strength`]; `user_inputs` are
+/// words the passphrase should not be built from (issuer and account names).
 pub fn check_passphrase(passphrase: &str, user_inputs: &[&str]) -> Result<(), WeakPassphrase> {
-    let estimate = zxcvbn::zxcvbn(passphrase, user_inputs);
-    let score = u8::from(estimate.score());
-    if score >= MIN_PASSPHRASE_SCORE {
+    let estimate = crate::strength::estimate(passphrase, user_inputs);
+    if estimate.score >= MIN_PASSPHRASE_SCORE {
         return Ok(());
     }
-    let hint = estimate.feedback().and_then(|f| {
-        f.warning()
-            .map(|w| w.to_string())
-            .or_else(|| f.suggestions().first().map(|s| s.to_string()))
-    });
     Err(WeakPassphrase {
-        score,
-        guesses_log10: estimate.guesses_log10(),
-        hint,
+        score: estimate.score,
+        guesses_log10: estimate.guesses_log10,
+        hint: estimate.hint.map(str::to_string),
     })
 }
 

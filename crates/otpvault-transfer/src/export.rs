@@ -64,7 +64,8 @@ impl Snapshot {
         self.tokens.iter().map(otpvault_codes::uri::build).collect()
     }
 
-    /// zxcvbn's verdict on an export passphrase, with the vault's names as words it must not use.
+    /// The strength check of an export passphrase ([`crate::strength`]), with the vault's names as
+    /// words it must not use.
     pub fn check_passphrase(&self, passphrase: &str) -> Result<(), ExportError> {
         let names: Vec<&str> = self
             .tokens
@@ -81,7 +82,7 @@ impl Snapshot {
         })
     }
 
-    /// otpvault's encrypted backup ([`crate::backup`]); the passphrase must reach zxcvbn's
+    /// otpvault's encrypted backup ([`crate::backup`]); the passphrase must reach the
     /// score 3.
     pub fn backup(
         &self,

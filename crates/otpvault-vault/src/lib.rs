@@ -948,8 +948,9 @@ impl Vault {
     }
 
     /// otpvault's encrypted backup of every token, the order, the names, the HOTP counters, the
-    /// time correction and the policy ([`otpvault_transfer::backup`]). The passphrase must reach zxcvbn's
-    /// score 3 (names in the vault count against it): [`VaultError::WeakPassphrase`] otherwise.
+    /// time correction and the policy ([`otpvault_transfer::backup`]). The passphrase must reach
+    /// strength score 3 (names in the vault count against it): [`VaultError::WeakPassphrase`]
+    /// otherwise.
     pub fn export_backup(
         &self,
         pin: &Pin,

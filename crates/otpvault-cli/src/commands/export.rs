@@ -1,7 +1,8 @@
 //! `otpvault export --format uris|aegis|aegis-encrypted|backup|google [--out PATH] [--qr DIR]`:
 //! every token in a format the user can leave with (the PIN is always asked). Clear-text formats
-//! print a warning on standard error; encrypted ones take a passphrase that must pass zxcvbn
-//! (from `--password-file`, standard input with `--pin-stdin`, or asked twice). Files are created
+//! print a warning on standard error; encrypted ones take a passphrase that must pass the
+//! strength check, judged before the PIN is asked (from `--password-file`, standard input with
+//! `--pin-stdin`, or asked twice). Files are created
 //! readable by their owner only and replaced atomically.
 
 use std::io::Write;
@@ -134,6 +135,21 @@ pub fn run(
             "a backup is a binary file: give --out PATH",
         ));
     }
+    let encrypted = matches!(format, ExportFormat::AegisEncrypted | ExportFormat::Backup);
+    // A passphrase typed or read from a file is judged before the PIN is asked, so a weak one
+    // costs no PIN entry (and no KDF run). With both on standard input the lines stay in their
+    // documented order, PIN first. The vault's names are checked against it once it is open.
+    let mut early = None;
+    if encrypted && (password_file.is_some() || !ctx.pins.from_stdin) {
+        let secret = passphrase(ctx, password_file)?;
+        otpvault_core::backup::check_passphrase(&secret, &[]).map_err(|weak| {
+            Failure::from(otpvault_core::VaultError::WeakPassphrase {
+                score: weak.score,
+                hint: weak.hint,
+            })
+        })?;
+        early = Some(secret);
+    }
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN (export reveals every secret): ")?)?;
     // One PIN check (one KDF run) for whatever is written and reported.
@@ -147,11 +163,11 @@ pub fn run(
         ExportFormat::Google => lines = Some(google(&snapshot, qr)?),
         ExportFormat::Aegis => text = Some(snapshot.aegis(None)?),
         ExportFormat::AegisEncrypted => {
-            let secret = passphrase(ctx, password_file)?;
+            let secret = early.map_or_else(|| passphrase(ctx, password_file), Ok)?;
             text = Some(snapshot.aegis(Some(&secret))?);
         }
         ExportFormat::Backup => {
-            let secret = passphrase(ctx, password_file)?;
+            let secret = early.map_or_else(|| passphrase(ctx, password_file), Ok)?;
             bytes = Some(snapshot.backup(&secret, BackupKdf::DEFAULT)?);
         }
     }
