@@ -1,7 +1,16 @@
-//! The HTTP JSON API (versioned paths under `/v1`), on `tiny_http`: a few worker threads, each
-//! with its own database connection, every body capped at 16 KiB, `Cache-Control: no-store` on
-//! every answer. Meant to run behind the portal's TLS-terminating proxy; it listens on loopback
-//! unless told otherwise.
+//! The HTTP JSON API (versioned paths under `/v1`) on tokio, hyper and axum, with `/metrics`.
+//!
+//! Every connection is a task, so no client can hold a worker the others need: headers must
+//! arrive within [`Limits::header_timeout`] (which also closes a keep-alive connection idle that
+//! long), a body within [`Limits::body_timeout`] and 16 KiB, and at most
+//! [`Limits::max_connections`] are open (more are closed at once). The issuer's work is
+//! synchronous (SQLite, Argon2id): it runs on tokio's blocking threads with one of
+//! [`Limits::connections`] database connections, and the requests that check a password take one
+//! of [`Limits::kdf_concurrency`] slots first, so password checks queue among themselves while
+//! health checks, metrics and activation exchanges go on. `Cache-Control: no-store` on every
+//! answer. TLS (rustls) when a certificate and key are given; otherwise it is meant for loopback
+//! or behind the portal's TLS-terminating proxy. SIGTERM/SIGINT (through `stop`) end the accept
+//! loop, and open connections get [`Limits::shutdown_grace`] to finish.
 //!
 //! | path | body | success | errors |
 //! |---|---|---|---|
@@ -13,22 +22,32 @@
 //! | `POST /v1/portal/confirm` | `username`, `password`, `code` | 200 `api_key` | 401, 409, 429 |
 //! | `POST /v1/verify` | `username`, `password`, `code` | 200 `accepted`, `drift_steps` | 401, 404, 409 replayed, 429 + `Retry-After` |
 //! | `GET /v1/health` | — | 200 | — |
+//! | `GET /metrics` | — | 200 Prometheus text | — |
+//!
+//! Any path answers 408 `body_timeout` to a body slower than the limit, 413 `too_large` above
+//! 16 KiB, 400 `not_utf8`.
 
 use crate::activation::StepError;
+use crate::metrics::{Metrics, route_label};
 use crate::verifier::{Confirmation, Verdict};
 use crate::{Config, Issuer, IssuerError, now_ms};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, Response, Uri, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use otpvault_core::activation::{MAX_BODY, MAX_FIELD, parse_body, text_field};
 use serde_json::{Value, json};
-use std::io::Read;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
-
-/// Worker threads (each with a connection; SQLite serialises the writes).
-const WORKERS: usize = 4;
 
 /// An answer: status, JSON body, and a `Retry-After` in seconds when there is one.
 pub struct Answer {
@@ -38,6 +57,8 @@ pub struct Answer {
     pub body: String,
     /// `Retry-After` seconds.
     pub retry_after: Option<u64>,
+    /// For a code check: the verdict's name and whether it started a lockout (for `/metrics`).
+    pub verification: Option<(&'static str, bool)>,
 }
 
 fn answer(status: u16, body: Value) -> Answer {
@@ -45,6 +66,7 @@ fn answer(status: u16, body: Value) -> Answer {
         status,
         body: body.to_string(),
         retry_after: None,
+        verification: None,
     }
 }
 
@@ -58,6 +80,7 @@ fn step_answer(result: Result<String, StepError>) -> Answer {
             status: 200,
             body,
             retry_after: None,
+            verification: None,
         },
         Err(StepError::Malformed(what)) => answer(400, json!({"error": "malformed", "what": what})),
         Err(StepError::UnknownSession) => error(404, "unknown_session"),
@@ -74,30 +97,38 @@ fn step_answer(result: Result<String, StepError>) -> Answer {
 
 /// The HTTP answer of a verifier verdict.
 pub fn verdict_answer(verdict: &Verdict) -> Answer {
-    match verdict {
-        Verdict::Accepted { step, drift_steps } => answer(
-            200,
-            json!({"accepted": true, "step": step, "drift_steps": drift_steps}),
+    let (mut out, outcome, lockout) = match verdict {
+        Verdict::Accepted { step, drift_steps } => (
+            answer(
+                200,
+                json!({"accepted": true, "step": step, "drift_steps": drift_steps}),
+            ),
+            "accepted",
+            false,
         ),
         Verdict::Wrong {
             failures,
             locked_for_ms,
-        } => answer(
-            401,
-            json!({"error": "wrong_code", "failures": failures,
-                   "locked_for_seconds": locked_for_ms.map(|ms| ms.div_ceil(1000))}),
+        } => (
+            answer(
+                401,
+                json!({"error": "wrong_code", "failures": failures,
+                       "locked_for_seconds": locked_for_ms.map(|ms| ms.div_ceil(1000))}),
+            ),
+            "wrong",
+            locked_for_ms.is_some(),
         ),
-        Verdict::Replayed => error(409, "replayed"),
+        Verdict::Replayed => (error(409, "replayed"), "replayed", false),
         Verdict::LockedOut { retry_after_ms } => {
             let seconds = retry_after_ms.div_ceil(1000);
-            Answer {
-                status: 429,
-                body: json!({"error": "locked_out", "retry_after": seconds}).to_string(),
-                retry_after: Some(seconds),
-            }
+            let mut out = answer(429, json!({"error": "locked_out", "retry_after": seconds}));
+            out.retry_after = Some(seconds);
+            (out, "locked_out", false)
         }
-        Verdict::NoCredential => error(404, "no_credential"),
-    }
+        Verdict::NoCredential => (error(404, "no_credential"), "no_credential", false),
+    };
+    out.verification = Some((outcome, lockout));
+    out
 }
 
 fn internal(_: IssuerError) -> Answer {
@@ -184,49 +215,57 @@ fn portal(issuer: &mut Issuer, path: &str, body: &str, now_ms: u64) -> Result<An
     })
 }
 
-fn respond(request: tiny_http::Request, answer: Answer) {
-    let mut response = tiny_http::Response::from_string(answer.body)
-        .with_status_code(answer.status)
-        .with_header(header("Content-Type", "application/json"))
-        .with_header(header("Cache-Control", "no-store"));
-    if let Some(seconds) = answer.retry_after {
-        response = response.with_header(header("Retry-After", &seconds.to_string()));
-    }
-    // The client may have gone; nothing to do about it.
-    let _ = request.respond(response);
+/// The server's limits. The defaults suit a portal node on a small machine.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// A request's headers must arrive within this; a keep-alive connection idle this long
+    /// between requests is closed too (5 s).
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this (10 s).
+    pub body_timeout: Duration,
+    /// Client connections open at once; more are closed as soon as they are accepted (1,024).
+    pub max_connections: usize,
+    /// Database connections, each serving one request at a time (8).
+    pub connections: usize,
+    /// Password checks (Argon2id) running at once: the number of cores.
+    pub kdf_concurrency: usize,
+    /// After the stop signal, how long open connections get to finish (10 s).
+    pub shutdown_grace: Duration,
 }
 
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|_| unreachable!("static ASCII header"))
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            connections: 8,
+            kdf_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
 }
 
-fn handle(issuer: &mut Issuer, mut request: tiny_http::Request) {
-    if request.body_length().is_some_and(|n| n > MAX_BODY) {
-        return respond(request, error(413, "too_large"));
-    }
-    let mut body = Zeroizing::new(Vec::new());
-    let read = request
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body);
-    if read.is_err() {
-        return respond(request, error(400, "unreadable"));
-    }
-    if body.len() > MAX_BODY {
-        return respond(request, error(413, "too_large"));
-    }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return respond(request, error(400, "not_utf8"));
-    };
-    let method = request.method().as_str().to_owned();
-    let path = request.url().split('?').next().unwrap_or("").to_owned();
-    let answer = route(issuer, &method, &path, text, now_ms());
-    respond(request, answer);
+/// A certificate chain and its private key, PEM files (`serve --tls-cert --tls-key`).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
-/// Serves the API on `listen` until `stop` is set; `ready` gets the bound address (port 0 picks
-/// a free one). An empty `config.origin` becomes `http://ADDRESS` of the bound address.
+/// How to serve.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Timeouts and caps.
+    pub limits: Limits,
+    /// Serve HTTPS with these files; plain HTTP when `None`.
+    pub tls: Option<TlsFiles>,
+}
+
+/// Serves the API on `listen` with the default options until `stop` is set; `ready` gets the
+/// bound address (port 0 picks a free one). An empty `config.origin` becomes `http://ADDRESS`.
 pub fn serve(
     db: &Path,
     config: &Config,
@@ -234,34 +273,282 @@ pub fn serve(
     stop: Arc<AtomicBool>,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), IssuerError> {
-    let server = Arc::new(
-        tiny_http::Server::http(listen).map_err(|err| IssuerError::Listen(err.to_string()))?,
-    );
-    let address = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| IssuerError::Listen("not an IP address".into()))?;
+    serve_with(db, config, listen, &ServeOptions::default(), stop, ready)
+}
+
+/// Serves the API on `listen` until `stop` is set (see [`serve`]); blocks the calling thread,
+/// which drives its own tokio runtime.
+pub fn serve_with(
+    db: &Path,
+    config: &Config,
+    listen: &str,
+    options: &ServeOptions,
+    stop: Arc<AtomicBool>,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), IssuerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("otpvault-issuer")
+        .build()
+        .map_err(|e| IssuerError::Listen(e.to_string()))?;
+    runtime.block_on(run(db, config, listen, options, stop, ready))
+}
+
+/// What every request handler shares.
+struct Shared {
+    /// Idle database connections; `connections` counts them.
+    pool: Mutex<Vec<Issuer>>,
+    connections: Semaphore,
+    kdf: Semaphore,
+    limits: Limits,
+    metrics: Metrics,
+    db: PathBuf,
+    config: Config,
+}
+
+fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, IssuerError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: &str, path: &Path, e: &dyn std::fmt::Display| {
+        IssuerError::Listen(format!("{what} {}: {e}", path.display()))
+    };
+    let certs = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| bad("certificate", &files.cert, &e))?;
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| bad("key", &files.key, &e))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| IssuerError::Listen(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| bad("certificate and key", &files.cert, &e))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+async fn run(
+    db: &Path,
+    config: &Config,
+    listen: &str,
+    options: &ServeOptions,
+    stop: Arc<AtomicBool>,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), IssuerError> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| IssuerError::Listen(e.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| IssuerError::Listen(e.to_string()))?;
+    let tls = options.tls.as_ref().map(tls_acceptor).transpose()?;
     let mut config = config.clone();
     if config.origin.is_empty() {
-        config.origin = format!("http://{address}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        config.origin = format!("{scheme}://{address}");
     }
-    let mut workers = Vec::new();
-    for _ in 0..WORKERS {
-        let mut issuer = Issuer::open(db, config.clone())?;
-        let (server, stop) = (server.clone(), stop.clone());
-        workers.push(std::thread::spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match server.recv_timeout(Duration::from_millis(100)) {
-                    Ok(Some(request)) => handle(&mut issuer, request),
-                    Ok(None) => {}
-                    Err(_) => break,
+    let limits = options.limits.clone();
+    let mut pool = Vec::with_capacity(limits.connections);
+    for _ in 0..limits.connections.max(1) {
+        pool.push(Issuer::open(db, config.clone())?);
+    }
+    let shared = Arc::new(Shared {
+        connections: Semaphore::new(pool.len()),
+        pool: Mutex::new(pool),
+        kdf: Semaphore::new(limits.kdf_concurrency.max(1)),
+        limits: limits.clone(),
+        metrics: Metrics::default(),
+        db: db.to_path_buf(),
+        config,
+    });
+    let router = axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .fallback(api)
+        .with_state(shared.clone());
+    let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    ready(address);
+    tracing::info!(%address, tls = tls.is_some(), "listening");
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = tick.tick() => {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                continue;
+            }
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            shared.metrics.refused();
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .keep_alive(true);
+        let watcher = graceful.watcher();
+        let (shared, tls, header_timeout) = (shared.clone(), tls.clone(), limits.header_timeout);
+        tokio::spawn(async move {
+            shared.metrics.connection(true);
+            match tls {
+                None => {
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                }
+                Some(acceptor) => {
+                    // The handshake has the headers' deadline: a silent client costs a task only.
+                    if let Ok(Ok(stream)) =
+                        tokio::time::timeout(header_timeout, acceptor.accept(stream)).await
+                    {
+                        let connection = builder.serve_connection(TokioIo::new(stream), service);
+                        let _ = watcher.watch(connection).await;
+                    }
                 }
             }
-        }));
+            shared.metrics.connection(false);
+            drop(permit);
+        });
     }
-    ready(address);
-    for worker in workers {
-        let _ = worker.join();
+    drop(listener);
+    tracing::info!("stopping: no new connections");
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the grace period were closed");
     }
     Ok(())
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response<Body> {
+    let text = shared.metrics.render();
+    let mut response = Response::new(Body::from(text));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The requests that check a portal password (an Argon2id run each).
+fn checks_password(method: &Method, path: &str) -> bool {
+    method == Method::POST
+        && matches!(
+            path,
+            "/v1/activation/start"
+                | "/v1/portal/activation"
+                | "/v1/portal/enrol"
+                | "/v1/portal/confirm"
+                | "/v1/verify"
+        )
+}
+
+async fn api(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    body: Body,
+) -> Response<Body> {
+    let start = Instant::now();
+    let path = uri.path().to_owned();
+    let answer = handle(&shared, &method, &path, body).await;
+    let route = route_label(&path);
+    shared
+        .metrics
+        .request(route, answer.status, start.elapsed());
+    if let Some((outcome, lockout)) = answer.verification {
+        shared.metrics.verification(outcome, lockout);
+    }
+    // Route, status and time only: never a body, a username, a code or a password.
+    tracing::info!(
+        method = %method,
+        route,
+        status = answer.status,
+        ms = start.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() =
+        axum::http::StatusCode::from_u16(answer.status).unwrap_or(axum::http::StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(seconds) = answer.retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) -> Answer {
+    // Health needs no database connection: it answers even when every connection is busy.
+    if method == Method::GET && path == "/v1/health" {
+        return answer(200, json!({"status": "ok"}));
+    }
+    let limited = Limited::new(body, MAX_BODY);
+    let body = match tokio::time::timeout(shared.limits.body_timeout, limited.collect()).await {
+        Err(_) => return error(408, "body_timeout"),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return error(413, "too_large");
+        }
+        Ok(Err(_)) => return error(400, "unreadable"),
+        Ok(Ok(collected)) => Zeroizing::new(collected.to_bytes().to_vec()),
+    };
+    if std::str::from_utf8(&body).is_err() {
+        return error(400, "not_utf8");
+    }
+    // Password checks queue for a KDF slot before they take a database connection.
+    let _kdf = if checks_password(method, path) {
+        shared.kdf.acquire().await.ok()
+    } else {
+        None
+    };
+    let Ok(_connection) = shared.connections.acquire().await else {
+        return error(503, "unavailable");
+    };
+    let Some(mut issuer) = shared.pool.lock().ok().and_then(|mut pool| pool.pop()) else {
+        return error(503, "unavailable");
+    };
+    let (method, path) = (method.as_str().to_owned(), path.to_owned());
+    let worked = tokio::task::spawn_blocking(move || {
+        let text = std::str::from_utf8(&body).unwrap_or_default();
+        let answer = route(&mut issuer, &method, &path, text, now_ms());
+        (issuer, answer)
+    })
+    .await;
+    match worked {
+        Ok((issuer, answer)) => {
+            if let Ok(mut pool) = shared.pool.lock() {
+                pool.push(issuer);
+            }
+            answer
+        }
+        Err(_) => {
+            // The connection went with the failed task: open another in its place.
+            if let Ok(issuer) = Issuer::open(&shared.db, shared.config.clone())
+                && let Ok(mut pool) = shared.pool.lock()
+            {
+                pool.push(issuer);
+            }
+            error(500, "internal")
+        }
+    }
 }

@@ -13,6 +13,7 @@
 
 pub mod activation;
 pub mod http;
+pub mod metrics;
 pub mod password;
 pub mod store;
 pub mod verifier;

@@ -63,9 +63,19 @@ enum Command {
         /// Address to listen on (loopback unless told otherwise).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// This server's origin as apps are configured with it (default: http://LISTEN).
+        /// This server's origin as apps are configured with it (default: http://LISTEN, or
+        /// https://LISTEN with TLS).
         #[arg(long)]
         origin: Option<String>,
+        /// Serve HTTPS with this certificate chain (PEM; with --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Client connections open at once; more are closed at once.
+        #[arg(long, default_value_t = 1024)]
+        max_connections: usize,
     },
     /// Starts an enrolment: prints the otpauth:// URI and writes its QR code.
     Enrol {
@@ -145,8 +155,17 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
         window: cli.window.min(10),
         ..Config::default()
     };
-    if let Command::Serve { listen, origin } = &cli.command {
-        config.origin = origin.clone().unwrap_or_else(|| format!("http://{listen}"));
+    if let Command::Serve {
+        listen,
+        origin,
+        tls_cert,
+        ..
+    } = &cli.command
+    {
+        let scheme = if tls_cert.is_some() { "https" } else { "http" };
+        config.origin = origin
+            .clone()
+            .unwrap_or_else(|| format!("{scheme}://{listen}"));
     }
     let mut issuer = Issuer::open(&cli.db, config.clone())?;
     match cli.command {
@@ -168,7 +187,28 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
                 expires_ms
             );
         }
-        Command::Serve { listen, .. } => {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            max_connections,
+            ..
+        } => {
+            // One JSON line per event on standard error (routes, statuses and times only).
+            let _ = tracing_subscriber::fmt()
+                .json()
+                .with_writer(std::io::stderr)
+                .try_init();
+            let mut options = otpvault_issuer::http::ServeOptions::default();
+            options.limits.max_connections = max_connections;
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                options.tls = Some(otpvault_issuer::http::TlsFiles { cert, key });
+            }
+            let scheme = if options.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
             let stop = Arc::new(AtomicBool::new(false));
             #[cfg(unix)]
             for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -176,9 +216,19 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
                     .map_err(|err| IssuerError::Listen(err.to_string()))?;
             }
             drop(issuer);
-            otpvault_issuer::http::serve(&cli.db, &config, &listen, stop, |address| {
-                eprintln!("listening on http://{address} (origin {})", config.origin);
-            })?;
+            otpvault_issuer::http::serve_with(
+                &cli.db,
+                &config,
+                &listen,
+                &options,
+                stop,
+                |address| {
+                    eprintln!(
+                        "listening on {scheme}://{address} (origin {})",
+                        config.origin
+                    );
+                },
+            )?;
             eprintln!("stopped");
         }
         Command::Enrol { name, qr } => {
