@@ -143,4 +143,56 @@ fn main() {
     );
     stop.store(true, Ordering::SeqCst);
     server.join().unwrap();
+    password_memory();
+}
+
+/// A line of /proc/self/status in KiB (Linux), or 0.
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The resident memory after many password checks at the default cost, on as many threads as
+/// there are cores (what the server's KDF slots allow at once).
+fn password_memory() {
+    let stored = otpvault_issuer::password::hash(
+        "bench password",
+        otpvault_issuer::password::DEFAULT_MEMORY_KIB,
+    )
+    .unwrap();
+    let checks = if quick() { 20 } else { 10_000 };
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let before = status_kib("VmRSS:");
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let stored = &stored;
+            scope.spawn(move || {
+                for i in (t..checks).step_by(threads) {
+                    let password = if i % 2 == 0 {
+                        "bench password"
+                    } else {
+                        "wrong"
+                    };
+                    assert_eq!(
+                        otpvault_issuer::password::verify(password, stored),
+                        i % 2 == 0
+                    );
+                }
+            });
+        }
+    });
+    println!(
+        "{checks} password checks (Argon2id 19 MiB, t=2) on {threads} threads in {:.1} s: RSS {} MiB before, {} MiB after, peak {} MiB",
+        start.elapsed().as_secs_f64(),
+        before / 1024,
+        status_kib("VmRSS:") / 1024,
+        status_kib("VmHWM:") / 1024
+    );
 }
