@@ -305,6 +305,11 @@ pub enum Command {
         /// The time (default: now): Unix (`@` optional) or ISO-8601.
         #[arg(long, visible_alias = "now", value_parser = parse_at)]
         at: Option<u64>,
+        /// TOTP with this hash (sha1 when no MODE is given), as oathtool's `--totp[=MODE]`; for a
+        /// bare secret (a URI says its own algorithm).
+        #[arg(long, value_name = "MODE", value_enum, ignore_case = true, num_args = 0..=1,
+              require_equals = true, default_missing_value = "sha1", conflicts_with = "counter")]
+        totp: Option<AlgorithmArg>,
         #[command(flatten)]
         typed: TypedToken,
     },

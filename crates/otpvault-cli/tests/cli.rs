@@ -115,6 +115,29 @@ fn hex(text: &str) -> Vec<u8> {
         .collect()
 }
 
+/// oathtool's own spelling: `--totp[=MODE]` with the secret as the argument, over every RFC 6238
+/// vector; `--totp` with `--counter` is refused.
+#[test]
+fn oathtool_totp_flag_computes_the_rfc_vectors() {
+    let env = Env::new();
+    let rfc6238 = vectors("rfc6238.json");
+    for case in rfc6238["cases"].as_array().unwrap() {
+        let algorithm = case["algorithm"].as_str().unwrap();
+        let secret = encode_base32(&hex(rfc6238["seeds_hex"][algorithm].as_str().unwrap()));
+        let time = format!("@{}", case["time"].as_u64().unwrap());
+        let mode = format!("--totp={algorithm}");
+        let flag = if algorithm == "SHA1" { "--totp" } else { &mode };
+        let out = env.ok(&["otp", "-b", flag, "-d", "8", "--now", &time, &secret], "");
+        assert_eq!(
+            out.split_whitespace().next(),
+            case["code"].as_str(),
+            "{case}"
+        );
+    }
+    let refused = env.run(&["otp", "--totp", "--counter", "1", RFC_SHA1_B32], "");
+    assert_eq!(refused.status.code(), Some(2));
+}
+
 #[test]
 fn stateless_otp_matches_the_rfc_vectors() {
     let env = Env::new();

@@ -81,9 +81,10 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
             key,
             at,
             window,
+            totp,
             typed,
             ..
-        } => otp::run(key.as_deref(), at, window, &typed)?,
+        } => otp::run(key.as_deref(), at, window, totp, &typed)?,
         Command::Watch { frames } => return watch::run(ctx, frames),
         Command::Demo { frames } => return demo::run(frames),
         Command::Lock => lock::run(ctx)?,

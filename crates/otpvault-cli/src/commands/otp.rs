@@ -1,10 +1,11 @@
 //! `otpvault otp`: a code without a vault, like oathtool; the code is the first word printed.
 //! The key is an otpauth:// or steam:// URI, or a bare base32 secret (`-b` is accepted and
-//! implied); `--window N` prints the codes of the N steps (or counters) either side of now.
+//! implied); `--window N` prints the codes of the N steps (or counters) either side of now;
+//! `--totp[=MODE]` is oathtool's spelling of a TOTP with that hash.
 
 use otpvault_core::{Secret, Token, uri};
 
-use crate::args::TypedToken;
+use crate::args::{AlgorithmArg, TypedToken};
 use crate::context::now;
 use crate::failure::{Failure, Outcome};
 use crate::input::secret_argument;
@@ -15,12 +16,20 @@ fn is_uri(text: &str) -> bool {
     lower.starts_with("otpauth://") || lower.starts_with("steam://")
 }
 
-pub fn run(key: Option<&str>, at: Option<u64>, window: u32, typed: &TypedToken) -> Outcome<Report> {
+pub fn run(
+    key: Option<&str>,
+    at: Option<u64>,
+    window: u32,
+    totp: Option<AlgorithmArg>,
+    typed: &TypedToken,
+) -> Outcome<Report> {
     let secret_from = |text: &str| -> Outcome<Token> {
-        Ok(Token::new(
-            Secret::from_base32(text)?,
-            typed.params(String::new(), String::new()),
-        )?)
+        let mut params = typed.params(String::new(), String::new());
+        // oathtool's --totp[=MODE] names the hash; TOTP is already the default kind here.
+        if let Some(mode) = totp {
+            params.algorithm = mode.into();
+        }
+        Ok(Token::new(Secret::from_base32(text)?, params)?)
     };
     let token = match (key, &typed.secret) {
         (Some(text), _) => {
