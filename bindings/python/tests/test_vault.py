@@ -224,6 +224,11 @@ def test_time_offset_and_export(vault_path, clock):
     assert uris[0].startswith("otpauth://totp/ACME%20Co:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
     with pytest.raises(Error.WrongPin):
         run(vault.export_uris(WRONG))
+    # An offset that wrapped abs() (i64::MIN) or exceeds a century is refused; nothing changes.
+    for absurd in (-(2**63), 2**63 - 1):
+        with pytest.raises(Error.TimeOffsetOutOfRange):
+            vault.set_time_offset(absurd)
+    assert vault.time_offset() == 1_111_111_109 - 59
 
 
 def test_several_threads_share_one_vault(vault_path, clock):

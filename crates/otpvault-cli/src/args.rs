@@ -115,7 +115,8 @@ fn parse_offset(text: &str) -> Result<i64, String> {
     let seconds: i64 = text
         .parse()
         .map_err(|_| "a number of seconds, e.g. -15 or 90".to_owned())?;
-    if seconds.abs() > 86_400 {
+    // unsigned_abs: i64::MIN has no positive twin (abs() wraps in release builds).
+    if seconds.unsigned_abs() > 86_400 {
         return Err(
             "at most one day (±86400 s): a clock that far off needs setting, not correcting".into(),
         );

@@ -107,6 +107,7 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
         | VaultError::QuickUnlockNotSet
         | VaultError::QuickUnlockNotAllowed => (EXIT_VAULT, "quick_unlock"),
         VaultError::Erased => (EXIT_VAULT, "erased"),
+        VaultError::TimeOffsetOutOfRange { .. } => (EXIT_INVALID, "time_offset_out_of_range"),
         VaultError::Rng => (EXIT_VAULT, "rng"),
         VaultError::Import(otpvault_core::import::ImportError::WrongPassword { .. }) => {
             (EXIT_FILE_PASSWORD, "wrong_file_password")

@@ -1059,6 +1059,12 @@ fn every_command_speaks_json_and_small_things_hold() {
     assert_eq!(env.json(&["time-offset", "-15"], &pin)["time_offset"], -15);
     let absurd = env.run(&["time-offset", "90000"], &pin);
     assert_eq!(absurd.status.code(), Some(2));
+    // Issue 20, item 6: abs() wrapped for i64::MIN, which was then stored.
+    for wraps in ["-9223372036854775808", "9223372036854775807"] {
+        let out = env.run(&["time-offset", "--", wraps], &pin);
+        assert_eq!(out.status.code(), Some(2), "{wraps}: {}", stderr(&out));
+    }
+    assert_eq!(env.json(&["time-offset"], &pin)["time_offset"], -15);
     let empty = env.run(&["rename", "1", "--issuer", "", "--account", " "], &pin);
     assert_eq!(empty.status.code(), Some(2), "{}", stderr(&empty));
     // Errors as JSON on stderr with --json.

@@ -19,6 +19,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The largest clock correction accepted, either way: a century, enough for a device whose clock
+/// restarted at 1970; a larger value is a mistake or an attack (the codes of Unix time 0).
+pub const MAX_TIME_OFFSET_SECONDS: u64 = 100 * 366 * 86_400;
+
+/// True when `seconds` is an acceptable clock correction ([`MAX_TIME_OFFSET_SECONDS`] either way).
+pub fn time_offset_in_range(seconds: i64) -> bool {
+    seconds.unsigned_abs() <= MAX_TIME_OFFSET_SECONDS
+}
+
 /// A source of wall and monotonic time.
 pub trait Clock: Send + Sync {
     /// Seconds since the Unix epoch according to the device's wall clock.

@@ -216,6 +216,12 @@ pub enum OtpError {
     /// The vault's keys were erased after too many wrong PINs.
     #[error("the vault was erased after too many wrong PINs")]
     Erased,
+    /// A clock correction beyond a century either way.
+    #[error("the clock correction must be within ±{max_seconds} s")]
+    TimeOffsetOutOfRange {
+        /// The limit in seconds.
+        max_seconds: u64,
+    },
     /// A bug in otpvault (a background operation failed); nothing was changed by it.
     #[error("internal error: {reason}")]
     Internal {
@@ -445,6 +451,9 @@ impl From<VaultError> for OtpError {
             VaultError::QuickUnlockNotSet => OtpError::QuickUnlockNotSet,
             VaultError::QuickUnlockNotAllowed => OtpError::QuickUnlockNotAllowed,
             VaultError::Erased => OtpError::Erased,
+            VaultError::TimeOffsetOutOfRange { max_seconds } => {
+                OtpError::TimeOffsetOutOfRange { max_seconds }
+            }
             VaultError::Rng => OtpError::Rng,
             VaultError::WeakPassphrase { score, hint } => OtpError::WeakPassphrase { score, hint },
             VaultError::Duplicate { id } => OtpError::DuplicateToken { id },

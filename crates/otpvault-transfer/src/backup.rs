@@ -261,6 +261,7 @@ pub fn open(
     let settings = BackupSettings {
         time_offset: doc["settings"]["time_offset"]
             .as_i64()
+            .filter(|offset| otpvault_codes::clock::time_offset_in_range(*offset))
             .ok_or(unreadable("settings"))?,
         policy: match doc["settings"]["policy"].as_str() {
             Some("every-code") => UnlockPolicy::EveryCode,

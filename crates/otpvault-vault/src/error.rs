@@ -153,6 +153,12 @@ pub enum VaultError {
     /// to stand in for it.
     #[error("this vault asks the PIN for every code")]
     QuickUnlockNotAllowed,
+    /// A clock correction beyond [`otpvault_codes::clock::MAX_TIME_OFFSET_SECONDS`] either way.
+    #[error("the clock correction must be within ±{max_seconds} s")]
+    TimeOffsetOutOfRange {
+        /// The limit in seconds.
+        max_seconds: u64,
+    },
     /// The vault's keys were erased after too many wrong PINs.
     #[error("the vault was erased after too many wrong PINs")]
     Erased,

@@ -837,7 +837,13 @@ impl Vault {
     }
 
     /// Sets the time correction added to the device clock for every TOTP code.
+    /// Refuses more than [`otpvault_codes::clock::MAX_TIME_OFFSET_SECONDS`] either way.
     pub fn set_time_offset(&self, pin: Option<&Pin>, seconds: i64) -> Result<(), VaultError> {
+        if !otpvault_codes::clock::time_offset_in_range(seconds) {
+            return Err(VaultError::TimeOffsetOutOfRange {
+                max_seconds: otpvault_codes::clock::MAX_TIME_OFFSET_SECONDS,
+            });
+        }
         self.with_session(pin, Load::Nothing, |conn, s| {
             let settings = Settings {
                 time_offset: seconds,

@@ -191,6 +191,42 @@ fn the_version_1_fixture_from_the_independent_generator_restores() {
 }
 
 #[test]
+fn a_backup_with_an_absurd_time_offset_is_refused_whole() {
+    let (_d, vault) = vault_with(&every_kind(), UnlockPolicy::FiveMinutes);
+    for offset in [i64::MIN, i64::MAX] {
+        let sealed = backup::seal(
+            &every_kind(),
+            backup::BackupSettings {
+                time_offset: offset,
+                policy: UnlockPolicy::TenMinutes,
+            },
+            "violin tundra marble compass 1887",
+            CHEAP,
+        )
+        .unwrap();
+        assert!(matches!(
+            backup::open(&sealed, Some("violin tundra marble compass 1887")),
+            Err(ImportError::Unreadable {
+                what: "settings",
+                ..
+            })
+        ));
+        let (_e, other) = vault_with(&[], UnlockPolicy::FiveMinutes);
+        assert!(matches!(
+            other.restore(
+                &pin(PIN),
+                &sealed,
+                Some("violin tundra marble compass 1887")
+            ),
+            Err(VaultError::Import(ImportError::Unreadable { .. }))
+        ));
+        assert!(other.list(Some(&pin(PIN))).unwrap().is_empty());
+        assert_eq!(other.time_offset(Some(&pin(PIN))).unwrap(), 0);
+    }
+    drop(vault);
+}
+
+#[test]
 fn wrong_weak_tampered_and_hostile_backups_are_refused() {
     let (_d, vault) = vault_with(&every_kind(), UnlockPolicy::FiveMinutes);
     let p = pin(PIN);

@@ -608,6 +608,30 @@ fn hotp_counter_is_stored_before_the_code_is_returned() {
     );
 }
 
+/// Issue 20, item 6: `time-offset -9223372036854775808` was accepted (abs() wraps) and the vault
+/// then showed the codes of Unix time 0. Offsets beyond a century either way are refused, and
+/// the stored one does not move.
+#[test]
+fn absurd_time_offsets_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let vault = create(&vault_path(&dir), UnlockPolicy::FiveMinutes, &clock);
+    vault.set_time_offset(None, 42).unwrap();
+    let max = otpvault_codes::clock::MAX_TIME_OFFSET_SECONDS;
+    let max_i64 = i64::try_from(max).unwrap();
+    for absurd in [i64::MIN, i64::MIN + 1, i64::MAX, max_i64 + 1, -max_i64 - 1] {
+        assert_eq!(
+            vault.set_time_offset(None, absurd),
+            Err(VaultError::TimeOffsetOutOfRange { max_seconds: max }),
+            "{absurd}"
+        );
+        assert_eq!(vault.time_offset(None).unwrap(), 42);
+    }
+    vault.set_time_offset(None, -max_i64).unwrap();
+    vault.set_time_offset(None, max_i64).unwrap();
+    assert_eq!(vault.time_offset(None).unwrap(), max_i64);
+}
+
 #[test]
 fn time_offset_is_stored_and_applied_to_every_totp() {
     let dir = tempfile::tempdir().unwrap();
