@@ -69,12 +69,22 @@ pub const MAX_ROUND_TRIP_MILLIS: u64 = 5_000;
 /// Largest clock offset accepted from a server (24 h).
 pub const MAX_OFFSET_SECONDS: i64 = 24 * 3600;
 
+/// What is left of an activation code after a wrong attempt, in words: "2 attempts left",
+/// "1 attempt left", or, at 0, that the code is burned.
+pub fn attempts_words(attempts_left: u32) -> String {
+    match attempts_left {
+        0 => "no attempts left: the code is burned, ask the portal for a new one".into(),
+        1 => "1 attempt left".into(),
+        n => format!("{n} attempts left"),
+    }
+}
+
 /// Why an activation failed. None of these carries the code, the password or a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActivationError {
     /// The server could not prove it knows the code: the code (or the password) is wrong, or
     /// this is not the server the app is configured for. `attempts_left` is what the server said.
-    #[error("the activation code or password is wrong ({attempts_left} attempts left)")]
+    #[error("the activation code or password is wrong ({})", attempts_words(*attempts_left))]
     WrongCode {
         /// Exchanges the server will still accept for this code.
         attempts_left: u32,
@@ -392,5 +402,21 @@ fn check_code(code: &str) -> Result<(), ActivationError> {
         Err(ActivationError::InvalidInput {
             what: "the activation code must be 4 to 10 digits",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_read_in_words_and_the_last_one_says_burned() {
+        assert_eq!(attempts_words(2), "2 attempts left");
+        assert_eq!(attempts_words(1), "1 attempt left");
+        assert!(attempts_words(0).contains("burned"));
+        assert_eq!(
+            ActivationError::WrongCode { attempts_left: 1 }.to_string(),
+            "the activation code or password is wrong (1 attempt left)"
+        );
     }
 }

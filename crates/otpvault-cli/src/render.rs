@@ -76,6 +76,8 @@ pub enum Report {
         path: PathBuf,
         /// PBKDF2 iterations chosen.
         kdf_iterations: u32,
+        /// The unlock policy set.
+        policy: UnlockPolicy,
     },
     /// `add`: the token and, for time-based tokens, its current code to confirm enrolment.
     Added {
@@ -150,6 +152,15 @@ pub fn label(t: &TokenInfo) -> String {
 }
 
 /// The name `--policy` and `policy` take for a policy.
+/// How a policy reads in a sentence ("the PIN is asked …").
+pub fn policy_words(policy: UnlockPolicy) -> &'static str {
+    match policy {
+        UnlockPolicy::EveryCode => "for every code (policy every-code)",
+        UnlockPolicy::FiveMinutes => "once per 5 minutes (policy 5m)",
+        UnlockPolicy::TenMinutes => "once per 10 minutes (policy 10m)",
+    }
+}
+
 pub fn policy_name(policy: UnlockPolicy) -> &'static str {
     match policy {
         UnlockPolicy::EveryCode => "every-code",
@@ -274,7 +285,9 @@ impl Report {
             Report::Created {
                 path,
                 kdf_iterations,
-            } => json!({"vault": path, "kdf_iterations": kdf_iterations}),
+                policy,
+            } => json!({"vault": path, "kdf_iterations": kdf_iterations,
+                        "policy": policy_name(*policy)}),
             Report::Added { token, code } => match code {
                 Some(code) => merge(
                     token_json(token),
@@ -333,9 +346,11 @@ impl Report {
             Report::Created {
                 path,
                 kdf_iterations,
+                policy,
             } => vec![format!(
-                "Created {} (PBKDF2-HMAC-SHA256, {kdf_iterations} iterations; no device key on this computer).",
-                path.display()
+                "Created {} (PBKDF2-HMAC-SHA256, {kdf_iterations} iterations; no device key on this computer); the PIN is asked {}.",
+                path.display(),
+                policy_words(*policy)
             )],
             Report::Activated {
                 token,

@@ -115,6 +115,17 @@ fn hex(text: &str) -> Vec<u8> {
         .collect()
 }
 
+/// `init --json` names the policy it set (issue 20, item 13).
+#[test]
+fn init_names_its_policy() {
+    let env = Env::new();
+    let created = env.json(
+        &["init", "--policy", "10m", "--kdf-iterations", "600000"],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(created["policy"], "10m");
+}
+
 /// oathtool's own spelling: `--totp[=MODE]` with the secret as the argument, over every RFC 6238
 /// vector; `--totp` with `--counter` is refused.
 #[test]
@@ -606,7 +617,14 @@ fn exit_codes_and_one_line_errors_that_never_echo_secrets() {
             .code(),
         Some(5)
     );
-    env.init("5m");
+    // init says which policy it set (issue 20, item 13), in text and in JSON.
+    let created = env.run(
+        &["init", "--policy", "5m", "--kdf-iterations", "600000"],
+        &format!("{PIN}\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let text = String::from_utf8_lossy(&created.stdout);
+    assert!(text.contains("once per 5 minutes (policy 5m)"), "{text}");
     let out = env.run(
         &[
             "add",

@@ -189,10 +189,17 @@ fn a_backup_restores_into_another_vault_and_weak_or_wrong_passphrases_are_refuse
         &format!("{PIN}\n"),
     );
     assert_eq!(wrong.status.code(), Some(6));
-    env.ok(
+    let restored = env.run(
         "b.db",
         &["restore", "a.bak", "--password-file", "pass"],
         &format!("{PIN}\n"),
+    );
+    assert!(restored.status.success());
+    // The restored policy is named (issue 20, item 13).
+    let said = String::from_utf8_lossy(&restored.stderr);
+    assert!(
+        said.contains("the unlock policy: the PIN is asked"),
+        "{said}"
     );
     assert_eq!(env.codes("a.db"), env.codes("b.db"));
     let offset: Value =

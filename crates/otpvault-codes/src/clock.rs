@@ -28,6 +28,34 @@ pub fn time_offset_in_range(seconds: i64) -> bool {
     seconds.unsigned_abs() <= MAX_TIME_OFFSET_SECONDS
 }
 
+/// `unix_seconds` as an ISO-8601 UTC time, `2023-11-14T22:13:20Z` (for people: expiries, logs).
+pub fn iso8601_utc(unix_seconds: u64) -> String {
+    let days = unix_seconds / 86_400;
+    let rest = unix_seconds % 86_400;
+    // The proleptic Gregorian calendar counted in 400-year eras of 146,097 days, from 0000-03-01
+    // so that the leap day ends each year.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153; // 0 = March
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
 /// A source of wall and monotonic time.
 pub trait Clock: Send + Sync {
     /// Seconds since the Unix epoch according to the device's wall clock.
@@ -158,6 +186,18 @@ impl TimeCorrection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso8601_utc_names_the_calendar_day() {
+        assert_eq!(iso8601_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601_utc(59), "1970-01-01T00:00:59Z");
+        assert_eq!(iso8601_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(iso8601_utc(1_111_111_109), "2005-03-18T01:58:29Z");
+        assert_eq!(iso8601_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(iso8601_utc(4_107_542_399), "2100-02-28T23:59:59Z");
+        assert_eq!(iso8601_utc(4_107_542_400), "2100-03-01T00:00:00Z");
+        assert_eq!(iso8601_utc(20_000_000_000), "2603-10-11T11:33:20Z");
+    }
 
     #[test]
     fn manual_clock_moves_both_clocks() {

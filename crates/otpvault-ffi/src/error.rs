@@ -233,7 +233,10 @@ pub enum OtpError {
     Rng,
     /// Activation: the server could not prove it knows the code — the code or the portal password
     /// is wrong, or this is not the configured server. Nothing was stored.
-    #[error("the activation code or password is wrong ({attempts_left} attempts left)")]
+    #[error(
+        "the activation code or password is wrong ({})",
+        otpvault_core::activation::attempts_words(*attempts_left)
+    )]
     ActivationWrongCode {
         /// Exchanges the server will still accept for this code.
         attempts_left: u32,

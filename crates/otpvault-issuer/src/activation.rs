@@ -46,7 +46,10 @@ pub enum StepError {
     #[error("already used")]
     Used,
     /// 401: the client's confirmation does not verify.
-    #[error("wrong code ({attempts_left} attempts left)")]
+    #[error(
+        "wrong code ({})",
+        otpvault_core::activation::attempts_words(*attempts_left)
+    )]
     WrongCode {
         /// Exchanges left for this code.
         attempts_left: u32,

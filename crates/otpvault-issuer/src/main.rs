@@ -126,7 +126,14 @@ fn verdict_text(verdict: &Verdict) -> String {
                 ms.div_ceil(1000)
             )
         }
-        Verdict::Wrong { failures, .. } => format!("wrong code ({failures} failures)"),
+        Verdict::Wrong { failures, .. } => format!(
+            "wrong code ({failures} {})",
+            if *failures == 1 {
+                "failure"
+            } else {
+                "failures"
+            }
+        ),
         Verdict::Replayed => "replayed: this code (or a newer one) was already accepted".into(),
         Verdict::LockedOut { retry_after_ms } => {
             format!(
@@ -182,9 +189,9 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
         Command::Activation { name } => {
             let (code, expires_ms) = issuer.create_activation(&name, now_ms())?;
             println!(
-                "{} valid 300 s for {name} (until {} ms since the epoch)",
+                "{} valid 300 s for {name} (until {})",
                 code.as_str(),
-                expires_ms
+                otpvault_core::clock::iso8601_utc(expires_ms / 1000)
             );
         }
         Command::Serve {

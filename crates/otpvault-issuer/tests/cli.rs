@@ -51,6 +51,18 @@ fn the_admin_commands_work_as_documented() {
         code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
         "{stdout}"
     );
+    // Issue 20, item 13: a time people read, not milliseconds since the epoch.
+    let until = stdout
+        .split("until ")
+        .nth(1)
+        .unwrap()
+        .trim_end()
+        .trim_end_matches(')');
+    assert!(
+        until.len() == 20 && until.ends_with('Z') && until.as_bytes()[10] == b'T',
+        "{stdout}"
+    );
+    assert!(!stdout.contains("epoch"), "{stdout}");
     assert_eq!(
         issuer(&db, &["activation", "nobody"], "").status.code(),
         Some(2)
@@ -99,6 +111,18 @@ fn the_admin_commands_work_as_documented() {
     );
     let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verdict["accepted"], true);
+    // One failure reads in the singular (issue 20, item 13): a code of no step near now.
+    let near: Vec<String> = (-3..=3)
+        .map(|k: i64| token.code_at(now().saturating_add_signed(30 * k)))
+        .collect();
+    let wrong = (0..10)
+        .map(|d| format!("00000{d}"))
+        .find(|c| !near.contains(c))
+        .unwrap();
+    let out = issuer(&db, &["verify", "mario", &wrong], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(1 failure)"), "{stderr}");
 }
 
 #[cfg(unix)]

@@ -87,8 +87,9 @@ pub fn restore(ctx: &Context, file: &Path, password_file: Option<&Path>) -> Outc
     let report = vault.restore_read(&pin, read)?;
     if let Some(settings) = settings {
         crate::input::tell(&format!(
-            "Restored the time correction ({:+} s) and the unlock policy.",
-            settings.time_offset
+            "Restored the time correction ({:+} s) and the unlock policy: the PIN is asked {}.",
+            settings.time_offset,
+            crate::render::policy_words(settings.policy)
         ));
     }
     Ok(Report::Import {

@@ -16,11 +16,13 @@ pub fn run(ctx: &Context, policy: PolicyArg, kdf_iterations: Option<u32>) -> Out
     }
     ctx.create_vault_dir()?;
     let pin = ctx.pins.new_pin()?;
-    let mut options = CreateOptions::new(policy.into());
+    let policy = policy.into();
+    let mut options = CreateOptions::new(policy);
     options.kdf_iterations = kdf_iterations;
     let vault = Vault::create(&ctx.vault_path, &pin, options)?;
     Ok(Report::Created {
         path: ctx.vault_path.clone(),
         kdf_iterations: vault.status().kdf_iterations,
+        policy,
     })
 }
