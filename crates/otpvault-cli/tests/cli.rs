@@ -657,10 +657,15 @@ fn exit_codes_and_one_line_errors_that_never_echo_secrets() {
             stderr(&out)
         );
     }
-    assert_eq!(
-        env.run(&["list"], &format!("{WRONG}\n")).status.code(),
-        Some(3)
+    // The 5th says that a delay has begun (issue 20, item 11), not "0 attempts left".
+    let fifth = env.run(&["list"], &format!("{WRONG}\n"));
+    assert_eq!(fifth.status.code(), Some(3));
+    assert!(
+        stderr(&fifth).contains("a delay has begun"),
+        "{}",
+        stderr(&fifth)
     );
+    assert!(!stderr(&fifth).contains("0 attempts"), "{}", stderr(&fifth));
     let out = env.run(&["list"], &format!("{PIN}\n"));
     assert_eq!(out.status.code(), Some(4));
     assert!(

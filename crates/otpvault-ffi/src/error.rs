@@ -104,7 +104,10 @@ pub enum OtpError {
     #[error("this PIN is too easy to guess")]
     WeakPin,
     /// Wrong PIN; `attempts_before_delay` more are allowed before delays begin.
-    #[error("wrong PIN ({attempts_before_delay} left before a delay)")]
+    #[error(
+        "wrong PIN ({})",
+        otpvault_core::vault::error::pin_attempts_words(*attempts_before_delay)
+    )]
     WrongPin {
         /// Wrong PINs still possible before a delay.
         attempts_before_delay: u32,

@@ -63,10 +63,7 @@ pub enum VaultError {
     #[error("this PIN is too easy to guess: choose one that is not a repeated digit or a sequence")]
     WeakPin,
     /// Wrong PIN. `attempts_before_delay` more wrong PINs are allowed before delays begin.
-    #[error(
-        "wrong PIN ({attempts_before_delay} {} left before a delay)",
-        if *attempts_before_delay == 1 { "attempt" } else { "attempts" }
-    )]
+    #[error("wrong PIN ({})", pin_attempts_words(*attempts_before_delay))]
     WrongPin {
         /// Failures still possible before the first delay (0 once delays have begun).
         attempts_before_delay: u32,
@@ -183,6 +180,19 @@ pub enum VaultError {
         /// Advice for the person.
         hint: Option<String>,
     },
+}
+
+/// What a wrong PIN leaves, in words: "2 attempts left before a delay", "1 attempt left …", or,
+/// once delays have begun, that the next attempt has to wait and how the delays grow (the
+/// schedule of [`crate::throttle`]).
+pub fn pin_attempts_words(attempts_before_delay: u32) -> String {
+    match attempts_before_delay {
+        0 => "a delay has begun: the next attempt waits 1 minute after 5 wrong PINs, then 5 \
+              minutes, 15 minutes and 1 hour"
+            .into(),
+        1 => "1 attempt left before a delay".into(),
+        n => format!("{n} attempts left before a delay"),
+    }
 }
 
 impl From<rusqlite::Error> for VaultError {
