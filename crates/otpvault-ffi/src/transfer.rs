@@ -15,12 +15,11 @@ use crate::vault::OtpVault;
 #[uniffi::export]
 pub fn check_export_passphrase(passphrase: String) -> Result<(), OtpError> {
     let passphrase = Zeroizing::new(passphrase);
+    // Through the one conversion of core errors (ExportError -> VaultError -> OtpError).
     otpvault_core::backup::check_passphrase(&passphrase, &[]).map_err(|weak| {
-        OtpError::WeakPassphrase {
-            score: weak.score,
-            hint: weak.hint,
-        }
-    })
+        otpvault_core::VaultError::from(otpvault_core::error::ExportError::from(weak))
+    })?;
+    Ok(())
 }
 
 /// Why one entry of an export file is not imported (the core's enum).

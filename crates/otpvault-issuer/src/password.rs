@@ -5,7 +5,7 @@
 use crate::IssuerError;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use otpvault_core::activation::{hex_decode, hex_encode};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -45,7 +45,9 @@ fn derive(
     let result = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into_with_memory(password, salt, out.as_mut_slice(), &mut memory[..blocks]);
     memory[..blocks].iter_mut().for_each(Zeroize::zeroize);
-    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    // Read once: on Linux it reads the cgroup files.
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, usize::from));
     if memory_kib <= KEEP_MAX_KIB
         && let Ok(mut spare) = SPARE.lock()
         && spare.len() < cores

@@ -41,6 +41,15 @@ pub enum ExportError {
     Kdf(ImportError),
 }
 
+impl From<crate::backup::WeakPassphrase> for ExportError {
+    fn from(weak: crate::backup::WeakPassphrase) -> Self {
+        ExportError::WeakPassphrase {
+            score: weak.score,
+            hint: weak.hint,
+        }
+    }
+}
+
 impl From<otpvault_crypto::aead::SealError> for ExportError {
     fn from(_: otpvault_crypto::aead::SealError) -> Self {
         // Exports are capped far below what one AES-GCM nonce can seal: only the RNG can fail.
@@ -74,12 +83,7 @@ impl Snapshot {
             .filter(|n| !n.is_empty())
             .take(200)
             .collect();
-        crate::backup::check_passphrase(passphrase, &names).map_err(|weak| {
-            ExportError::WeakPassphrase {
-                score: weak.score,
-                hint: weak.hint,
-            }
-        })
+        Ok(crate::backup::check_passphrase(passphrase, &names)?)
     }
 
     /// otpvault's encrypted backup ([`crate::backup`]); the passphrase must reach the

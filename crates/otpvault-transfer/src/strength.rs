@@ -378,17 +378,8 @@ fn l33t_lookups(
             }
         }
         let counts: Vec<(usize, usize)> = subs.iter().map(|s| (s.1, s.2)).collect();
-        let mut found = Vec::new();
-        lookup(
-            &text,
-            words,
-            names,
-            upper * l33t_variations(&counts),
-            start,
-            end,
-            &mut found,
-        );
-        out.extend(found);
+        let factor = upper * l33t_variations(&counts);
+        lookup(&text, words, names, factor, start, end, out);
     }
 }
 

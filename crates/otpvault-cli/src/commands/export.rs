@@ -142,12 +142,8 @@ pub fn run(
     let mut early = None;
     if encrypted && (password_file.is_some() || !ctx.pins.from_stdin) {
         let secret = passphrase(ctx, password_file)?;
-        otpvault_core::backup::check_passphrase(&secret, &[]).map_err(|weak| {
-            Failure::from(otpvault_core::VaultError::WeakPassphrase {
-                score: weak.score,
-                hint: weak.hint,
-            })
-        })?;
+        otpvault_core::backup::check_passphrase(&secret, &[])
+            .map_err(otpvault_core::error::ExportError::from)?;
         early = Some(secret);
     }
     let vault = ctx.open()?;
