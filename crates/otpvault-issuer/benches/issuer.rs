@@ -6,6 +6,7 @@
 
 use otpvault_core::activation::{ActivationClient, Step};
 use otpvault_core::{Format, Generator, ManualClock, Secret};
+use otpvault_issuer::db::Sql;
 use otpvault_issuer::{Config, Issuer, now_ms};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -94,13 +95,14 @@ fn main() {
         },
     )
     .unwrap();
-    let secret: Vec<u8> = verifier
-        .connection()
-        .query_row(
+    let secret = verifier
+        .db()
+        .query_one(
             "SELECT secret FROM credentials WHERE status = 'active'",
-            [],
-            |r| r.get(0),
+            otpvault_issuer::args![],
         )
+        .unwrap()
+        .blob(0)
         .unwrap();
     let generator = Generator::new(
         &Secret::from_bytes(secret).unwrap(),

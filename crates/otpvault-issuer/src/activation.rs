@@ -9,6 +9,8 @@
 //!   attempt rules): the answers look the same, so usernames cannot be enumerated, and the
 //!   password and code can only be tested together, online, 3 times per code.
 
+use crate::args;
+use crate::db::{DbError, Sql, Tx};
 use crate::{
     ACTIVATION_ATTEMPTS, ACTIVATION_DIGITS, ACTIVATION_TTL_MS, Issuer, IssuerError, password,
     random, random_digits,
@@ -18,7 +20,6 @@ use otpvault_core::activation::{
     self, CredentialParams, MAX_FIELD, NONCE_LEN, cpace, hex_encode, hex_field, parse_body,
     text_field,
 };
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
@@ -59,8 +60,8 @@ pub enum StepError {
     Internal,
 }
 
-impl From<rusqlite::Error> for StepError {
-    fn from(_: rusqlite::Error) -> Self {
+impl From<DbError> for StepError {
+    fn from(_: DbError) -> Self {
         Self::Internal
     }
 }
@@ -110,40 +111,38 @@ impl Issuer {
     pub fn add_user(&mut self, name: &str, password: &str, now_ms: u64) -> Result<(), IssuerError> {
         check_name(name)?;
         let hash = password::hash(password, self.config.password_memory_kib)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)",
-            [name],
-            |r| r.get(0),
-        )?;
-        if exists {
-            return Err(IssuerError::UserExists);
-        }
-        tx.execute(
-            "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3)",
-            params![name, hash, to_i64(now_ms)],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.db.transaction(|tx| -> Result<(), IssuerError> {
+            let exists = tx
+                .query_one(
+                    "SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)",
+                    args![name],
+                )?
+                .int(0)?;
+            if exists != 0 {
+                return Err(IssuerError::UserExists);
+            }
+            tx.execute(
+                "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3)",
+                args![name, &hash, to_i64(now_ms)],
+            )?;
+            Ok(())
+        })
     }
 
     /// The user's id if `password` is theirs. Costs one Argon2id run whether or not the user
     /// exists.
-    pub fn authenticate(&self, name: &str, password: &str) -> Result<Option<i64>, IssuerError> {
-        let row: Option<(i64, String)> = self
-            .conn
-            .query_row(
-                "SELECT id, password_hash FROM users WHERE name = ?1",
-                [name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+    pub fn authenticate(&mut self, name: &str, password: &str) -> Result<Option<i64>, IssuerError> {
+        let row = self.db.query_opt(
+            "SELECT id, password_hash FROM users WHERE name = ?1",
+            args![name],
+        )?;
         static DUMMY: OnceLock<String> = OnceLock::new();
         let memory = self.config.password_memory_kib;
         match row {
-            Some((id, hash)) => Ok(password::verify(password, &hash).then_some(id)),
+            Some(row) => {
+                let (id, hash) = (row.int(0)?, row.text(1)?);
+                Ok(password::verify(password, &hash).then_some(id))
+            }
             None => {
                 let dummy = DUMMY.get_or_init(|| password::dummy_hash(memory));
                 let _ = password::verify(password, dummy);
@@ -152,11 +151,12 @@ impl Issuer {
         }
     }
 
-    fn user_id(&self, name: &str) -> Result<i64, IssuerError> {
-        self.conn
-            .query_row("SELECT id FROM users WHERE name = ?1", [name], |r| r.get(0))
-            .optional()?
-            .ok_or(IssuerError::UnknownUser)
+    fn user_id(&mut self, name: &str) -> Result<i64, IssuerError> {
+        Ok(self
+            .db
+            .query_opt("SELECT id FROM users WHERE name = ?1", args![name])?
+            .ok_or(IssuerError::UnknownUser)?
+            .int(0)?)
     }
 
     /// Creates an activation code for `name` (what the portal shows after the user logged in):
@@ -170,25 +170,24 @@ impl Issuer {
         let user_id = self.user_id(name)?;
         let code = Zeroizing::new(random_digits(ACTIVATION_DIGITS)?);
         let expires = now_ms.saturating_add(ACTIVATION_TTL_MS);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE activations SET used = 1 WHERE user_id = ?1 AND used = 0",
-            [user_id],
-        )?;
-        tx.execute(
-            "INSERT INTO activations (user_id, username, code, created_ms, expires_ms, decoy)
-             VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-            params![
-                user_id,
-                name,
-                code.as_str(),
-                to_i64(now_ms),
-                to_i64(expires)
-            ],
-        )?;
-        tx.commit()?;
+        self.db.transaction(|tx| -> Result<(), IssuerError> {
+            tx.execute(
+                "UPDATE activations SET used = 1 WHERE user_id = ?1 AND used = 0",
+                args![user_id],
+            )?;
+            tx.execute(
+                "INSERT INTO activations (user_id, username, code, created_ms, expires_ms, decoy)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                args![
+                    user_id,
+                    name,
+                    code.as_str(),
+                    to_i64(now_ms),
+                    to_i64(expires)
+                ],
+            )?;
+            Ok(())
+        })?;
         Ok((code, expires))
     }
 
@@ -202,86 +201,78 @@ impl Issuer {
         let nonce = random::<NONCE_LEN>()?;
         let decoy_code = Zeroizing::new(random_digits(20)?);
         let now = to_i64(now_ms);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "DELETE FROM activation_sessions WHERE created_ms < ?1",
-            [now.saturating_sub(to_i64(SESSION_TTL_MS))],
-        )?;
-        tx.execute(
-            "DELETE FROM activations WHERE decoy = 1 AND created_ms < ?1",
-            [now.saturating_sub(to_i64(DECOY_TTL_MS))],
-        )?;
-        let real: Option<i64> = match user_id {
-            Some(id) => tx
-                .query_row(
-                    "SELECT id FROM activations WHERE user_id = ?1 AND decoy = 0 AND used = 0
-                     ORDER BY id DESC LIMIT 1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            None => None,
-        };
-        let activation_id = match real {
-            Some(id) => id,
-            None => {
-                let decoy: Option<i64> = tx
-                    .query_row(
+        self.db.transaction(|tx| -> Result<(), StepError> {
+            tx.execute(
+                "DELETE FROM activation_sessions WHERE created_ms < ?1",
+                args![now.saturating_sub(to_i64(SESSION_TTL_MS))],
+            )?;
+            tx.execute(
+                "DELETE FROM activations WHERE decoy = 1 AND created_ms < ?1",
+                args![now.saturating_sub(to_i64(DECOY_TTL_MS))],
+            )?;
+            let real = match user_id {
+                Some(id) => tx
+                    .query_opt(
+                        "SELECT id FROM activations WHERE user_id = ?1 AND decoy = 0 AND used = 0
+                         ORDER BY id DESC LIMIT 1",
+                        args![id],
+                    )?
+                    .map(|row| row.int(0))
+                    .transpose()?,
+                None => None,
+            };
+            let decoy = match real {
+                Some(_) => None,
+                None => tx
+                    .query_opt(
                         "SELECT id FROM activations WHERE username = ?1 AND decoy = 1
                          ORDER BY id DESC LIMIT 1",
-                        [&username],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                match decoy {
-                    Some(id) => id,
-                    None => {
-                        tx.execute(
-                            "INSERT INTO activations
-                             (user_id, username, code, created_ms, expires_ms, decoy)
-                             VALUES (NULL, ?1, ?2, ?3, ?4, 1)",
-                            params![
-                                username,
-                                decoy_code.as_str(),
-                                now,
-                                now.saturating_add(to_i64(ACTIVATION_TTL_MS))
-                            ],
-                        )?;
-                        tx.last_insert_rowid()
-                    }
-                }
-            }
-        };
-        tx.execute(
-            "INSERT INTO activation_sessions (nonce, activation_id, client_nonce, created_ms, state)
-             VALUES (?1, ?2, ?3, ?4, 0)",
-            params![nonce.as_slice(), activation_id, client_nonce, now],
-        )?;
-        tx.commit()?;
+                        args![&username],
+                    )?
+                    .map(|row| row.int(0))
+                    .transpose()?,
+            };
+            let activation_id = match real.or(decoy) {
+                Some(id) => id,
+                None => tx
+                    .query_one(
+                        "INSERT INTO activations
+                         (user_id, username, code, created_ms, expires_ms, decoy)
+                         VALUES (NULL, ?1, ?2, ?3, ?4, 1) RETURNING id",
+                        args![
+                            &username,
+                            decoy_code.as_str(),
+                            now,
+                            now.saturating_add(to_i64(ACTIVATION_TTL_MS))
+                        ],
+                    )?
+                    .int(0)?,
+            };
+            tx.execute(
+                "INSERT INTO activation_sessions
+                 (nonce, activation_id, client_nonce, created_ms, state)
+                 VALUES (?1, ?2, ?3, ?4, 0)",
+                args![nonce.as_slice(), activation_id, &client_nonce, now],
+            )?;
+            Ok(())
+        })?;
         Ok(activation::start_body(&nonce))
     }
 
-    fn load_activation(
-        tx: &rusqlite::Transaction<'_>,
-        id: i64,
-    ) -> Result<ActivationRow, StepError> {
-        Ok(tx.query_row(
+    fn load_activation(tx: &mut Tx<'_>, id: i64) -> Result<ActivationRow, StepError> {
+        let row = tx.query_one(
             "SELECT user_id, username, code, expires_ms, attempts, used FROM activations
              WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(ActivationRow {
-                    user_id: r.get(0)?,
-                    username: r.get(1)?,
-                    code: Zeroizing::new(r.get(2)?),
-                    expires_ms: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-                    attempts: r.get(4)?,
-                    used: r.get::<_, i64>(5)? != 0,
-                })
-            },
-        )?)
+            args![id],
+        )?;
+        Ok(ActivationRow {
+            user_id: row.opt_int(0)?,
+            username: row.text(1)?,
+            code: Zeroizing::new(row.text(2)?),
+            expires_ms: u64::try_from(row.int(3)?).unwrap_or(0),
+            attempts: row.uint(4)?,
+            used: row.int(5)? != 0,
+        })
     }
 
     /// Step 2: `{session, ya}` → `{yb, credential, tb, attempts_left}`. The attempt is committed
@@ -290,41 +281,40 @@ impl Issuer {
         let map = parse_body(body)?;
         let nonce = hex_field(&map, "session", NONCE_LEN, "session")?;
         let ya = hex_field(&map, "ya", cpace::POINT_LEN, "ya")?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let session: Option<(i64, Vec<u8>, i64)> = tx
-            .query_row(
-                "SELECT activation_id, client_nonce, state FROM activation_sessions
-                 WHERE nonce = ?1",
-                [&nonce],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let (activation_id, client_nonce, state) = session.ok_or(StepError::UnknownSession)?;
-        if state != 0 {
-            return Err(StepError::Used);
-        }
-        let row = Self::load_activation(&tx, activation_id)?;
-        if row.used {
-            return Err(StepError::Used);
-        }
-        if now_ms > row.expires_ms {
-            return Err(StepError::Expired);
-        }
-        if row.attempts >= ACTIVATION_ATTEMPTS {
-            return Err(StepError::Burned);
-        }
-        let attempts = row.attempts + 1;
-        tx.execute(
-            "UPDATE activations SET attempts = ?1 WHERE id = ?2",
-            params![attempts, activation_id],
-        )?;
-        tx.execute(
-            "UPDATE activation_sessions SET state = 1 WHERE nonce = ?1",
-            [&nonce],
-        )?;
-        tx.commit()?;
+        let (client_nonce, row, attempts) = self.db.transaction(|tx| {
+            let session = tx
+                .query_opt(
+                    "SELECT activation_id, client_nonce, state FROM activation_sessions
+                     WHERE nonce = ?1",
+                    args![&nonce],
+                )?
+                .ok_or(StepError::UnknownSession)?;
+            let (activation_id, client_nonce, state) =
+                (session.int(0)?, session.blob(1)?, session.int(2)?);
+            if state != 0 {
+                return Err(StepError::Used);
+            }
+            let row = Self::load_activation(tx, activation_id)?;
+            if row.used {
+                return Err(StepError::Used);
+            }
+            if now_ms > row.expires_ms {
+                return Err(StepError::Expired);
+            }
+            if row.attempts >= ACTIVATION_ATTEMPTS {
+                return Err(StepError::Burned);
+            }
+            let attempts = row.attempts + 1;
+            tx.execute(
+                "UPDATE activations SET attempts = ?1 WHERE id = ?2",
+                args![attempts, activation_id],
+            )?;
+            tx.execute(
+                "UPDATE activation_sessions SET state = 1 WHERE nonce = ?1",
+                args![&nonce],
+            )?;
+            Ok((client_nonce, row, attempts))
+        })?;
 
         let credential = CredentialParams {
             id: format!("c{}", hex_encode(&random::<12>()?)),
@@ -344,15 +334,15 @@ impl Issuer {
             &credential,
             random::<32>()?,
         )?;
-        self.conn.execute(
+        self.db.execute(
             "UPDATE activation_sessions SET credential_id = ?1, expected_ta = ?2,
              finish_key = ?3, secret = ?4 WHERE nonce = ?5",
-            params![
-                credential.id,
+            args![
+                &credential.id,
                 keys.expected_ta.as_slice(),
                 keys.finish_key.as_slice(),
                 keys.secret.as_slice(),
-                nonce
+                &nonce
             ],
         )?;
         Ok(exchange.to_json(&credential, ACTIVATION_ATTEMPTS - attempts))
@@ -364,93 +354,71 @@ impl Issuer {
         let map = parse_body(body)?;
         let nonce = hex_field(&map, "session", NONCE_LEN, "session")?;
         let ta = hex_field(&map, "ta", cpace::ISK_LEN, "ta")?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        type Keys = (
-            i64,
-            i64,
-            Option<String>,
-            Option<Vec<u8>>,
-            Option<Vec<u8>>,
-            Option<Vec<u8>>,
-        );
-        let session: Option<Keys> = tx
-            .query_row(
-                "SELECT activation_id, state, credential_id, expected_ta, finish_key, secret
-                 FROM activation_sessions WHERE nonce = ?1",
-                [&nonce],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let (activation_id, state, credential_id, expected, finish_key, secret) =
-            session.ok_or(StepError::UnknownSession)?;
-        let (Some(credential_id), Some(expected), Some(finish_key), Some(secret)) = (
-            credential_id,
-            expected,
-            finish_key,
-            secret.map(Zeroizing::new),
-        ) else {
-            return Err(if state == 0 {
-                StepError::Malformed("confirm before exchange")
-            } else {
-                StepError::Used
-            });
-        };
-        let finish_key = Zeroizing::new(finish_key);
-        if state != 1 {
-            return Err(StepError::Used);
-        }
-        let row = Self::load_activation(&tx, activation_id)?;
-        // The session is spent whatever the outcome; its keys are erased.
-        tx.execute(
-            "UPDATE activation_sessions SET state = 2, expected_ta = NULL, finish_key = NULL,
-             secret = NULL WHERE nonce = ?1",
-            [&nonce],
-        )?;
-        if row.used {
-            tx.commit()?;
-            return Err(StepError::Used);
-        }
-        if now_ms > row.expires_ms {
-            tx.commit()?;
-            return Err(StepError::Expired);
-        }
-        let user_id = match row.user_id {
-            Some(id) if cpace::tag_matches(&expected, &ta) => id,
-            _ => {
-                tx.commit()?;
-                return Err(StepError::WrongCode {
-                    attempts_left: ACTIVATION_ATTEMPTS.saturating_sub(row.attempts),
+        let config = &self.config;
+        // `Err` rolls back; `Ok(Err(_))` commits (the session is spent) and refuses.
+        let finish_key = self.db.transaction(|tx| {
+            let session = tx
+                .query_opt(
+                    "SELECT activation_id, state, credential_id, expected_ta, finish_key, secret
+                     FROM activation_sessions WHERE nonce = ?1",
+                    args![&nonce],
+                )?
+                .ok_or(StepError::UnknownSession)?;
+            let (activation_id, state) = (session.int(0)?, session.int(1)?);
+            let (Some(credential_id), Some(expected), Some(finish_key), Some(secret)) = (
+                session.opt_text(2)?,
+                session.opt_blob(3)?,
+                session.opt_blob(4)?.map(Zeroizing::new),
+                session.opt_blob(5)?.map(Zeroizing::new),
+            ) else {
+                return Err(if state == 0 {
+                    StepError::Malformed("confirm before exchange")
+                } else {
+                    StepError::Used
                 });
+            };
+            if state != 1 {
+                return Err(StepError::Used);
             }
-        };
-        tx.execute(
-            "UPDATE activations SET used = 1 WHERE id = ?1",
-            [activation_id],
-        )?;
-        tx.execute(
-            "UPDATE credentials SET status = 'revoked' WHERE user_id = ?1 AND status = 'active'",
-            [user_id],
-        )?;
-        insert_credential(
-            &tx,
-            &self.config,
-            (&credential_id, user_id, secret.as_slice()),
-            "active",
-            "activation",
-            now_ms,
-        )?;
-        tx.commit()?;
+            let row = Self::load_activation(tx, activation_id)?;
+            // The session is spent whatever the outcome; its keys are erased.
+            tx.execute(
+                "UPDATE activation_sessions SET state = 2, expected_ta = NULL, finish_key = NULL,
+                 secret = NULL WHERE nonce = ?1",
+                args![&nonce],
+            )?;
+            if row.used {
+                return Ok(Err(StepError::Used));
+            }
+            if now_ms > row.expires_ms {
+                return Ok(Err(StepError::Expired));
+            }
+            let user_id = match row.user_id {
+                Some(id) if cpace::tag_matches(&expected, &ta) => id,
+                _ => {
+                    return Ok(Err(StepError::WrongCode {
+                        attempts_left: ACTIVATION_ATTEMPTS.saturating_sub(row.attempts),
+                    }));
+                }
+            };
+            tx.execute(
+                "UPDATE activations SET used = 1 WHERE id = ?1",
+                args![activation_id],
+            )?;
+            tx.execute(
+                "UPDATE credentials SET status = 'revoked' WHERE user_id = ?1 AND status = 'active'",
+                args![user_id],
+            )?;
+            insert_credential(
+                tx,
+                config,
+                (&credential_id, user_id, secret.as_slice()),
+                "active",
+                "activation",
+                now_ms,
+            )?;
+            Ok(Ok(finish_key))
+        })??;
         Ok(activation::finish_body(&finish_key, now_ms))
     }
 }
@@ -458,17 +426,17 @@ impl Issuer {
 /// Inserts a credential with the issuer's algorithm, digits and period: `(id, user id, secret)`,
 /// its status (`pending`/`active`) and where it came from (`activation`/`enrolment`).
 pub(crate) fn insert_credential(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Tx<'_>,
     config: &crate::Config,
     (id, user_id, secret): (&str, i64, &[u8]),
     status: &str,
     source: &str,
     now_ms: u64,
-) -> rusqlite::Result<()> {
+) -> Result<(), DbError> {
     tx.execute(
         "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status, source,
          created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+        args![
             id,
             user_id,
             secret,

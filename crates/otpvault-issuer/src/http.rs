@@ -28,6 +28,7 @@
 //! 16 KiB, 400 `not_utf8`.
 
 use crate::activation::StepError;
+use crate::db::Target;
 use crate::metrics::{Metrics, route_label};
 use crate::verifier::{Confirmation, Verdict};
 use crate::{Config, Issuer, IssuerError, now_ms};
@@ -267,7 +268,7 @@ pub struct ServeOptions {
 /// Serves the API on `listen` with the default options until `stop` is set; `ready` gets the
 /// bound address (port 0 picks a free one). An empty `config.origin` becomes `http://ADDRESS`.
 pub fn serve(
-    db: &Path,
+    db: impl Into<Target>,
     config: &Config,
     listen: &str,
     stop: Arc<AtomicBool>,
@@ -279,7 +280,7 @@ pub fn serve(
 /// Serves the API on `listen` until `stop` is set (see [`serve`]); blocks the calling thread,
 /// which drives its own tokio runtime.
 pub fn serve_with(
-    db: &Path,
+    db: impl Into<Target>,
     config: &Config,
     listen: &str,
     options: &ServeOptions,
@@ -291,7 +292,8 @@ pub fn serve_with(
         .thread_name("otpvault-issuer")
         .build()
         .map_err(|e| IssuerError::Listen(e.to_string()))?;
-    runtime.block_on(run(db, config, listen, options, stop, ready))
+    let db = db.into();
+    runtime.block_on(run(&db, config, listen, options, stop, ready))
 }
 
 /// What every request handler shares.
@@ -302,7 +304,7 @@ struct Shared {
     kdf: Semaphore,
     limits: Limits,
     metrics: Metrics,
-    db: PathBuf,
+    db: Target,
     config: Config,
 }
 
@@ -328,7 +330,7 @@ fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, IssuerErr
 }
 
 async fn run(
-    db: &Path,
+    db: &Target,
     config: &Config,
     listen: &str,
     options: &ServeOptions,
@@ -348,17 +350,24 @@ async fn run(
         config.origin = format!("{scheme}://{address}");
     }
     let limits = options.limits.clone();
-    let mut pool = Vec::with_capacity(limits.connections);
-    for _ in 0..limits.connections.max(1) {
-        pool.push(Issuer::open(db, config.clone())?);
-    }
+    // Connecting blocks (and PostgreSQL's client drives its own runtime): off the async threads.
+    let pool = {
+        let (db, config, count) = (db.clone(), config.clone(), limits.connections.max(1));
+        tokio::task::spawn_blocking(move || {
+            (0..count)
+                .map(|_| Issuer::connect(&db, config.clone()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|_| IssuerError::Listen("opening the database failed".into()))??
+    };
     let shared = Arc::new(Shared {
         connections: Semaphore::new(pool.len()),
         pool: Mutex::new(pool),
         kdf: Semaphore::new(limits.kdf_concurrency.max(1)),
         limits: limits.clone(),
         metrics: Metrics::default(),
-        db: db.to_path_buf(),
+        db: db.clone(),
         config,
     });
     let router = axum::Router::new()
@@ -368,7 +377,7 @@ async fn run(
     let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     ready(address);
-    tracing::info!(%address, tls = tls.is_some(), "listening");
+    tracing::info!(%address, tls = tls.is_some(), engine = db.engine(), "listening");
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
         let (stream, _) = tokio::select! {
@@ -430,6 +439,13 @@ async fn run(
     {
         tracing::warn!("connections still open after the grace period were closed");
     }
+    // Database connections are closed on a blocking thread, as they were opened.
+    let idle = shared
+        .pool
+        .lock()
+        .map(|mut pool| std::mem::take(&mut *pool))
+        .unwrap_or_default();
+    let _ = tokio::task::spawn_blocking(move || drop(idle)).await;
     Ok(())
 }
 
@@ -543,7 +559,9 @@ async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) -> Ans
         }
         Err(_) => {
             // The connection went with the failed task: open another in its place.
-            if let Ok(issuer) = Issuer::open(&shared.db, shared.config.clone())
+            let (db, config) = (shared.db.clone(), shared.config.clone());
+            if let Ok(Ok(issuer)) =
+                tokio::task::spawn_blocking(move || Issuer::connect(&db, config)).await
                 && let Ok(mut pool) = shared.pool.lock()
             {
                 pool.push(issuer);

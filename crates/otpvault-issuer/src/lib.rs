@@ -6,20 +6,22 @@
 //! confirmed by the first code, then an API key), and a TOTP verifier with a ±1 step window,
 //! replay refusal by compare-and-swap, durable failure counting with lockout, and drift recording.
 //!
-//! State lives in one SQLite file ([`store`]); every change is a transaction, and every call
-//! takes the time explicitly (`now_ms`) so tests can move it.
+//! State lives in one SQLite file, or in PostgreSQL shared by several issuer nodes ([`db`],
+//! [`store`]); every change is one atomic statement or a transaction, and every call takes the
+//! time explicitly (`now_ms`) so tests can move it.
 
 #![forbid(unsafe_code)]
 
 pub mod activation;
+pub mod db;
 pub mod http;
 pub mod metrics;
 pub mod password;
 pub mod store;
 pub mod verifier;
 
+use db::{Db, Target};
 use otpvault_core::Algorithm;
-use rusqlite::Connection;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -74,7 +76,7 @@ impl Default for Config {
 pub enum IssuerError {
     /// The database failed.
     #[error("database: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(#[from] db::DbError),
     /// The database file is from a newer version.
     #[error("the database has schema version {0}, newer than this issuer knows")]
     TooNew(i64),
@@ -101,17 +103,24 @@ pub enum IssuerError {
     Qr(#[from] otpvault_qr::QrError),
 }
 
-/// An issuer over one SQLite file (one connection; open one per thread).
+/// An issuer over one connection to its database (open one per thread).
 pub struct Issuer {
-    conn: Connection,
+    db: Db,
     config: Config,
 }
 
 impl Issuer {
-    /// Opens (creating and migrating) the issuer database at `path`.
+    /// Opens (creating and migrating) the SQLite issuer database at `path`.
     pub fn open(path: &Path, config: Config) -> Result<Self, IssuerError> {
-        let conn = store::open(path)?;
-        Ok(Self { conn, config })
+        Self::connect(&Target::from(path), config)
+    }
+
+    /// Connects to the database at `target` (an SQLite file or a PostgreSQL URL) and runs the
+    /// migrations it lacks.
+    pub fn connect(target: &Target, config: Config) -> Result<Self, IssuerError> {
+        let mut db = Db::connect(target)?;
+        store::migrate(&mut db)?;
+        Ok(Self { db, config })
     }
 
     /// The configuration.
@@ -119,9 +128,9 @@ impl Issuer {
         &self.config
     }
 
-    /// The connection (for tests and the benches that inspect state).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The database connection (for tests and the benches that inspect state).
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.db
     }
 }
 

@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 use otpvault_core::Algorithm;
+use otpvault_issuer::db::Target;
 use otpvault_issuer::verifier::{Confirmation, Verdict};
 use otpvault_issuer::{Config, Issuer, IssuerError, now_ms};
 use std::io::BufRead;
@@ -14,6 +15,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use zeroize::Zeroizing;
 
+fn parse_target(text: &str) -> Result<Target, String> {
+    if text.is_empty() {
+        return Err("an SQLite file or a postgres:// URL".into());
+    }
+    Ok(Target::parse(text))
+}
+
 #[derive(Parser)]
 #[command(
     name = "otpvault-issuer",
@@ -21,9 +29,10 @@ use zeroize::Zeroizing;
     about = "Reference issuer: portal users, activation codes, enrolment and code verification"
 )]
 struct Cli {
-    /// The issuer's SQLite database (created on first use).
-    #[arg(long, env = "OTPVAULT_ISSUER_DB")]
-    db: PathBuf,
+    /// The issuer's database: an SQLite file (created on first use), or a PostgreSQL URL
+    /// (`postgres://user:password@host/db`) shared by several issuer nodes.
+    #[arg(long, env = "OTPVAULT_ISSUER_DB", value_parser = parse_target)]
+    db: Target,
     /// Issuer name shown in apps.
     #[arg(long, default_value = "otpvault-issuer")]
     issuer: String,
@@ -39,6 +48,10 @@ struct Cli {
     /// Steps accepted either side of the current one.
     #[arg(long, default_value_t = 1)]
     window: u32,
+    /// Consecutive wrong codes before a credential is locked out (30 s, doubled with each
+    /// further failure, at most an hour).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    max_failures: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -160,6 +173,7 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
         digits: cli.digits,
         period: cli.period,
         window: cli.window.min(10),
+        max_failures: cli.max_failures,
         ..Config::default()
     };
     if let Command::Serve {
@@ -174,7 +188,7 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
             .clone()
             .unwrap_or_else(|| format!("{scheme}://{listen}"));
     }
-    let mut issuer = Issuer::open(&cli.db, config.clone())?;
+    let mut issuer = Issuer::connect(&cli.db, config.clone())?;
     match cli.command {
         Command::AddUser { name, .. } => {
             let mut line = Zeroizing::new(String::new());

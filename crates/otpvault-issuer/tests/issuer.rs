@@ -6,12 +6,16 @@
 use otpvault_core::activation::{ActivationClient, ActivationError, Step, hex_encode};
 use otpvault_core::{Clock, Generator, ManualClock};
 use otpvault_issuer::activation::StepError;
+use otpvault_issuer::args;
+use otpvault_issuer::db::Sql;
 use otpvault_issuer::verifier::{Confirmation, Verdict};
 use otpvault_issuer::{Config, Issuer};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use support::Store;
+
+mod support;
 
 const T0_MS: u64 = 1_700_000_000_000;
 const ORIGIN: &str = "https://portal.example.org";
@@ -25,12 +29,10 @@ fn config() -> Config {
     }
 }
 
-fn setup() -> (tempfile::TempDir, PathBuf, Issuer) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("issuer.db");
-    let mut issuer = Issuer::open(&db, config()).unwrap();
+fn setup(store: &Store) -> Issuer {
+    let mut issuer = store.open(config());
     issuer.add_user("mario", "portal password", T0_MS).unwrap();
-    (dir, db, issuer)
+    issuer
 }
 
 /// Runs an activation against the issuer in process; the phone's clock is `phone`, the server's
@@ -60,9 +62,8 @@ fn activate(
     }
 }
 
-#[test]
-fn a_95_s_slow_phone_activates_and_its_first_code_verifies_at_drift_zero() {
-    let (_dir, _db, mut issuer) = setup();
+fn a_95_s_slow_phone_activates_and_its_first_code_verifies_at_drift_zero(store: &Store) {
+    let mut issuer = setup(store);
     let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
     assert_eq!(code.len(), 5);
     let phone = ManualClock::new(T0_MS / 1000 - 95);
@@ -96,9 +97,11 @@ fn a_95_s_slow_phone_activates_and_its_first_code_verifies_at_drift_zero() {
         }
     );
     // Neither the secret (hex or base32) nor an otpauth URI ever crossed the wire.
-    let stored: Vec<u8> = issuer
-        .connection()
-        .query_row("SELECT secret FROM credentials", [], |r| r.get(0))
+    let stored = issuer
+        .db()
+        .query_one("SELECT secret FROM credentials", args![])
+        .unwrap()
+        .blob(0)
         .unwrap();
     let hex = hex_encode(&stored);
     let base32 = otpvault_core::secret::encode_base32(&stored);
@@ -123,9 +126,8 @@ fn a_95_s_slow_phone_activates_and_its_first_code_verifies_at_drift_zero() {
     );
 }
 
-#[test]
-fn three_wrong_codes_burn_the_activation_and_the_right_one_then_fails() {
-    let (_dir, _db, mut issuer) = setup();
+fn three_wrong_codes_burn_the_activation_and_the_right_one_then_fails(store: &Store) {
+    let mut issuer = setup(store);
     let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
     let wrong = if code.as_str() == "00000" {
         "11111"
@@ -163,10 +165,9 @@ fn three_wrong_codes_burn_the_activation_and_the_right_one_then_fails() {
     assert_eq!(result.unwrap_err(), ActivationError::Burned);
 }
 
-#[test]
-fn a_code_works_at_299_s_and_not_at_301_s() {
+fn a_code_works_at_299_s_and_not_at_301_s(store: &Store) {
+    let mut issuer = setup(store);
     for (age, expired) in [(299_000, false), (301_000, true)] {
-        let (_dir, _db, mut issuer) = setup();
         let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
         let phone = ManualClock::new(T0_MS / 1000);
         // The three requests start at `age` and take 50 ms each.
@@ -188,9 +189,8 @@ fn a_code_works_at_299_s_and_not_at_301_s() {
     }
 }
 
-#[test]
-fn unknown_users_and_wrong_passwords_look_like_wrong_codes() {
-    let (_dir, _db, mut issuer) = setup();
+fn unknown_users_and_wrong_passwords_look_like_wrong_codes(store: &Store) {
+    let mut issuer = setup(store);
     let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
     let phone = ManualClock::new(T0_MS / 1000);
     let mut now = T0_MS;
@@ -229,9 +229,8 @@ fn unknown_users_and_wrong_passwords_look_like_wrong_codes() {
     assert!(result.is_ok(), "{result:?}");
 }
 
-#[test]
-fn malicious_client_messages_are_refused_without_harm() {
-    let (_dir, _db, mut issuer) = setup();
+fn malicious_client_messages_are_refused_without_harm(store: &Store) {
+    let mut issuer = setup(store);
     let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
     let start = json!({"username": "mario", "password": "portal password",
                        "client_nonce": "00112233445566778899aabbccddeeff"})
@@ -352,9 +351,8 @@ fn enrolled(issuer: &mut Issuer) -> Generator {
     generator
 }
 
-#[test]
-fn the_verifier_takes_one_step_either_side_and_never_a_replay() {
-    let (_dir, _db, mut issuer) = setup();
+fn the_verifier_takes_one_step_either_side_and_never_a_replay(store: &Store) {
+    let mut issuer = setup(store);
     let generator = enrolled(&mut issuer);
     let code = |unix: u64| generator.totp(unix, 30).value.to_string();
     let base = T0_MS / 1000 + 3_000;
@@ -402,18 +400,17 @@ fn the_verifier_takes_one_step_either_side_and_never_a_replay() {
     );
 }
 
-#[test]
-fn of_many_concurrent_identical_submissions_exactly_one_is_accepted() {
-    let (_dir, db, mut issuer) = setup();
+fn of_many_concurrent_identical_submissions_exactly_one_is_accepted(store: &Store) {
+    let mut issuer = setup(store);
     let generator = enrolled(&mut issuer);
     let now = T0_MS + 600_000;
     let code = generator.totp(now / 1000, 30).value.to_string();
     let barrier = Arc::new(std::sync::Barrier::new(8));
     let threads: Vec<_> = (0..8)
         .map(|_| {
-            let (db, code, barrier) = (db.clone(), code.clone(), barrier.clone());
+            let (target, code, barrier) = (store.target.clone(), code.clone(), barrier.clone());
             std::thread::spawn(move || {
-                let mut issuer = Issuer::open(&db, config()).unwrap();
+                let mut issuer = Issuer::connect(&target, config()).unwrap();
                 barrier.wait();
                 issuer.verify("mario", &code, now).unwrap()
             })
@@ -432,9 +429,8 @@ fn of_many_concurrent_identical_submissions_exactly_one_is_accepted() {
     );
 }
 
-#[test]
-fn repeated_failures_lock_out_with_a_retry_after() {
-    let (_dir, _db, mut issuer) = setup();
+fn repeated_failures_lock_out_with_a_retry_after(store: &Store) {
+    let mut issuer = setup(store);
     let generator = enrolled(&mut issuer);
     let now = T0_MS + 900_000;
     let right = generator.totp(now / 1000, 30).value.to_string();
@@ -491,55 +487,156 @@ fn repeated_failures_lock_out_with_a_retry_after() {
     ));
 }
 
-#[test]
-fn failures_are_counted_before_the_code_is_checked() {
+fn replays_do_not_count_towards_a_lockout(store: &Store) {
+    // 31 replays of an accepted code, then one wrong code: no lockout (a replay is no guess at
+    // the secret, and must not be a lever to lock the user out).
+    let mut issuer = setup(store);
+    let generator = enrolled(&mut issuer);
+    let now = T0_MS + 1_500_000;
+    let code = generator.totp(now / 1000, 30).value.to_string();
+    assert!(matches!(
+        issuer.verify("mario", &code, now).unwrap(),
+        Verdict::Accepted { .. }
+    ));
+    for _ in 0..31 {
+        assert_eq!(
+            issuer.verify("mario", &code, now).unwrap(),
+            Verdict::Replayed
+        );
+    }
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(
+        issuer.verify("mario", wrong, now).unwrap(),
+        Verdict::Wrong {
+            failures: 1,
+            locked_for_ms: None
+        }
+    );
+}
+
+fn a_version_1_database_migrates_forward_with_its_data(store: &Store) {
+    // A database as release 1 of the schema left it: a user with an active credential.
+    let mut old = otpvault_issuer::db::Db::connect(&store.target).unwrap();
+    otpvault_issuer::store::migrate_to(&mut old, 1).unwrap();
+    assert_eq!(otpvault_issuer::store::version(&mut old).unwrap(), 1);
+    old.execute(
+        "INSERT INTO users (name, password_hash, created_ms) VALUES ('mario', 'x', 1)",
+        args![],
+    )
+    .unwrap();
+    old.execute(
+        "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status, source,
+         created_ms) SELECT 'c1', id, ?1, 'SHA1', 6, 30, 'active', 'enrolment', 1 FROM users",
+        args![b"12345678901234567890".as_slice()],
+    )
+    .unwrap();
+    drop(old);
+    // Opened by this release: migrated, the credential verifies.
+    let mut issuer = store.open(config());
+    assert_eq!(
+        otpvault_issuer::store::version(issuer.db()).unwrap(),
+        otpvault_issuer::store::SCHEMA_VERSION
+    );
+    let now = T0_MS + 2_000_000;
+    let secret = otpvault_core::Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
+    let generator = Generator::new(
+        &secret,
+        otpvault_core::Algorithm::Sha1,
+        otpvault_core::Format::Decimal(6),
+    )
+    .unwrap();
+    let code = generator.totp(now / 1000, 30).value.to_string();
+    assert!(matches!(
+        issuer.verify("mario", &code, now).unwrap(),
+        Verdict::Accepted { .. }
+    ));
+    // Migration 2's rule: a second active credential for the user is refused by the database.
+    assert!(
+        issuer
+            .db()
+            .execute(
+                "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status,
+                 source, created_ms) SELECT 'c2', id, ?1, 'SHA1', 6, 30, 'active', 'enrolment', 2
+                 FROM users",
+                args![b"x".as_slice()],
+            )
+            .is_err()
+    );
+}
+
+fn nodes_starting_together_migrate_once(store: &Store) {
+    // Eight connections open a fresh database at the same moment (nodes of a portal started
+    // together): each one succeeds and the schema is built once.
+    let barrier = Arc::new(std::sync::Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (target, barrier) = (store.target.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                Issuer::connect(&target, config()).map(drop)
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap().unwrap();
+    }
+    let mut issuer = setup(store);
+    assert_eq!(
+        otpvault_issuer::store::version(issuer.db()).unwrap(),
+        otpvault_issuer::store::SCHEMA_VERSION
+    );
+}
+
+fn failures_are_counted_before_the_code_is_checked(store: &Store) {
     // The failure counter is committed before the comparison: a process killed in between
     // (simulated by reading the row from another connection while the count is held) keeps it.
-    let (_dir, db, mut issuer) = setup();
+    let mut issuer = setup(store);
     let _ = enrolled(&mut issuer);
     let now = T0_MS + 1_200_000;
     issuer.verify("mario", "000000", now).unwrap();
-    let other = Issuer::open(&db, config()).unwrap();
-    let failures: u32 = other
-        .connection()
-        .query_row(
+    let mut other = store.open(config());
+    let failures = other
+        .db()
+        .query_one(
             "SELECT failures FROM credentials WHERE status = 'active'",
-            [],
-            |r| r.get(0),
+            args![],
         )
+        .unwrap()
+        .int(0)
         .unwrap();
     assert!(failures >= 1);
 }
 
-#[test]
-fn a_newer_schema_is_refused_and_reopening_keeps_the_data() {
-    let (_dir, db, issuer) = setup();
+fn a_newer_schema_is_refused_and_reopening_keeps_the_data(store: &Store) {
+    let issuer = setup(store);
     drop(issuer);
-    let mut again = Issuer::open(&db, config()).unwrap();
+    let mut again = store.open(config());
+    assert_eq!(
+        otpvault_issuer::store::version(again.db()).unwrap(),
+        otpvault_issuer::store::SCHEMA_VERSION
+    );
     assert!(matches!(
         again.add_user("mario", "x", T0_MS),
         Err(otpvault_issuer::IssuerError::UserExists)
     ));
-    again
-        .connection()
-        .pragma_update(None, "user_version", 99)
-        .unwrap();
+    let newer = match again.db().engine() {
+        "sqlite" => "PRAGMA user_version = 99",
+        _ => "UPDATE otpvault_schema SET version = 99",
+    };
+    again.db().execute(newer, args![]).unwrap();
     drop(again);
     assert!(matches!(
-        Issuer::open(&db, config()),
+        Issuer::connect(&store.target, config()),
         Err(otpvault_issuer::IssuerError::TooNew(99))
     ));
 }
 
 /// Over real HTTP on loopback: statuses, headers and size limits; every body captured.
-#[test]
-fn the_http_api_answers_with_the_documented_statuses() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("issuer.db");
+fn the_http_api_answers_with_the_documented_statuses(store: &Store) {
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = std::sync::mpsc::channel();
     let server = {
-        let (db, stop) = (db.clone(), stop.clone());
+        let (db, stop) = (store.target.clone(), stop.clone());
         let config = Config {
             origin: String::new(),
             ..config()
@@ -550,8 +647,8 @@ fn the_http_api_answers_with_the_documented_statuses() {
         })
     };
     let origin = format!("http://{}", rx.recv().unwrap());
-    let mut issuer = Issuer::open(
-        &db,
+    let mut issuer = Issuer::connect(
+        &store.target,
         Config {
             origin: origin.clone(),
             ..config()
@@ -621,8 +718,8 @@ fn the_http_api_answers_with_the_documented_statuses() {
     assert_eq!(post("/v1/verify", &verify(&code)).0, 200);
     assert_eq!(post("/v1/verify", &verify(&code)).0, 409);
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    // The replay counted as a failure; 4 more reach the lockout.
-    for _ in 0..4 {
+    // The replay is no failure; 5 wrong codes reach the lockout, which then answers 429.
+    for _ in 0..5 {
         assert_eq!(post("/v1/verify", &verify(wrong)).0, 401);
     }
     let (status, _, retry) = post("/v1/verify", &verify(wrong));
@@ -635,13 +732,14 @@ fn the_http_api_answers_with_the_documented_statuses() {
     let get = agent.get(format!("{origin}/v1/verify")).call().unwrap();
     assert_eq!(get.status().as_u16(), 405);
     // The secret never crossed the wire.
-    let stored: Vec<u8> = issuer
-        .connection()
-        .query_row(
+    let stored = issuer
+        .db()
+        .query_one(
             "SELECT secret FROM credentials WHERE status = 'active'",
-            [],
-            |r| r.get(0),
+            args![],
         )
+        .unwrap()
+        .blob(0)
         .unwrap();
     let hex = hex_encode(&stored);
     let base32 = otpvault_core::secret::encode_base32(&stored);
@@ -652,3 +750,20 @@ fn the_http_api_answers_with_the_documented_statuses() {
     stop.store(true, Ordering::SeqCst);
     server.join().unwrap();
 }
+
+on_both_engines![
+    a_95_s_slow_phone_activates_and_its_first_code_verifies_at_drift_zero,
+    three_wrong_codes_burn_the_activation_and_the_right_one_then_fails,
+    a_code_works_at_299_s_and_not_at_301_s,
+    unknown_users_and_wrong_passwords_look_like_wrong_codes,
+    malicious_client_messages_are_refused_without_harm,
+    the_verifier_takes_one_step_either_side_and_never_a_replay,
+    of_many_concurrent_identical_submissions_exactly_one_is_accepted,
+    repeated_failures_lock_out_with_a_retry_after,
+    replays_do_not_count_towards_a_lockout,
+    a_version_1_database_migrates_forward_with_its_data,
+    nodes_starting_together_migrate_once,
+    failures_are_counted_before_the_code_is_checked,
+    a_newer_schema_is_refused_and_reopening_keeps_the_data,
+    the_http_api_answers_with_the_documented_statuses,
+];
