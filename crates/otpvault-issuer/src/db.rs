@@ -19,6 +19,7 @@ use postgres::types::{ToSql, Type};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 use zeroize::Zeroize;
 
@@ -328,7 +329,8 @@ pub struct Db {
 }
 
 enum Engine {
-    Sqlite(rusqlite::Connection),
+    /// The connection, and the gate its writers share in this process.
+    Sqlite(rusqlite::Connection, Arc<Mutex<()>>),
     Postgres(Box<Pg>),
 }
 
@@ -346,7 +348,7 @@ impl Db {
     /// not touched: [`crate::store::migrate`] migrates.
     pub fn connect(target: &Target) -> Result<Self, DbError> {
         let engine = match target {
-            Target::Sqlite(path) => Engine::Sqlite(crate::store::open_sqlite(path)?),
+            Target::Sqlite(path) => Engine::Sqlite(crate::store::open_sqlite(path)?, gate(path)),
             Target::Postgres(url) => {
                 let mut pg = Pg {
                     url: url.clone(),
@@ -363,7 +365,7 @@ impl Db {
     /// `"sqlite"` or `"postgres"`.
     pub fn engine(&self) -> &'static str {
         match self.engine {
-            Engine::Sqlite(_) => "sqlite",
+            Engine::Sqlite(..) => "sqlite",
             Engine::Postgres(_) => "postgres",
         }
     }
@@ -377,7 +379,8 @@ impl Db {
         mut body: impl FnMut(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         match &mut self.engine {
-            Engine::Sqlite(conn) => {
+            Engine::Sqlite(conn, gate) => {
+                let _turn = gate.lock().unwrap_or_else(PoisonError::into_inner);
                 let tx = conn
                     .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                     .map_err(DbError::from)?;
@@ -436,7 +439,7 @@ impl Db {
     /// The raw SQLite connection, for the SQLite-only maintenance the store does.
     pub(crate) fn sqlite(&mut self) -> Option<&mut rusqlite::Connection> {
         match &mut self.engine {
-            Engine::Sqlite(conn) => Some(conn),
+            Engine::Sqlite(conn, _) => Some(conn),
             Engine::Postgres(_) => None,
         }
     }
@@ -444,10 +447,27 @@ impl Db {
     /// The raw PostgreSQL client, for the migrations (which lock and read at READ COMMITTED).
     pub(crate) fn postgres(&mut self) -> Option<Result<&mut postgres::Client, DbError>> {
         match &mut self.engine {
-            Engine::Sqlite(_) => None,
+            Engine::Sqlite(..) => None,
             Engine::Postgres(pg) => Some(pg.client()),
         }
     }
+}
+
+/// The gate of an SQLite file: the connections of one process take turns on it, statement by
+/// statement and transaction by transaction. SQLite admits one writer at a time anyway; a
+/// writer that finds the file busy sleeps in SQLite's busy handler (1 ms, then 2, 5, 10, … up
+/// to 100 ms), which under load costs far more than the write, while a mutex hands over at
+/// once. Other processes on the same file still meet the busy timeout.
+fn gate(path: &Path) -> Arc<Mutex<()>> {
+    static GATES: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    GATES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(key)
+        .or_default()
+        .clone()
 }
 
 /// A short random pause before a transaction is re-run, growing with the attempts (at most ~20 ms).
@@ -469,7 +489,10 @@ fn is_conflict(err: &postgres::Error) -> bool {
 impl Sql for Db {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         match &mut self.engine {
-            Engine::Sqlite(conn) => sqlite_execute(conn, sql, params),
+            Engine::Sqlite(conn, gate) => {
+                let _turn = gate.lock().unwrap_or_else(PoisonError::into_inner);
+                sqlite_execute(conn, sql, params)
+            }
             Engine::Postgres(pg) => {
                 let statement = pg.statement(sql)?;
                 let bound = bind(&statement, params)?;
@@ -481,7 +504,10 @@ impl Sql for Db {
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
         match &mut self.engine {
-            Engine::Sqlite(conn) => sqlite_query(conn, sql, params),
+            Engine::Sqlite(conn, gate) => {
+                let _turn = gate.lock().unwrap_or_else(PoisonError::into_inner);
+                sqlite_query(conn, sql, params)
+            }
             Engine::Postgres(pg) => {
                 let statement = pg.statement(sql)?;
                 let bound = bind(&statement, params)?;

@@ -95,6 +95,9 @@ pub enum IssuerError {
     /// The operating system's random number generator failed.
     #[error("the random number generator failed")]
     Rng,
+    /// A row changed under too many concurrent requests to settle; try again.
+    #[error("too many concurrent changes; try again")]
+    Busy,
     /// The server could not listen.
     #[error("listen: {0}")]
     Listen(String),

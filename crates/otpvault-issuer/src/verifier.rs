@@ -1,24 +1,27 @@
 //! The code verifier every portal needs, and CARGOS-style enrolment on top of it.
 //!
 //! `verify(user, code, now)`:
-//! 1. In one statement (`UPDATE … RETURNING`, atomic on both engines): a locked-out credential
-//!    answers `LockedOut` with the time left; otherwise the failure counter is incremented and
-//!    **committed before the code is checked** (a crash or a killed request cannot give a free
-//!    guess; RFC 4226 §7.3).
+//! 1. The credential is read. A locked-out one answers `LockedOut` with the time left.
 //! 2. The code is compared in constant time with the steps `current ± window` (RFC 6238 §5.2),
 //!    the window stretched on one side by the drift the last accepted code showed (§6; at most
 //!    `window` more steps), so a clock that runs steadily behind keeps working while the ±2
 //!    steps of a fresh credential stay refused.
-//! 3. A match is accepted by a compare-and-swap: `UPDATE … SET last_step = s WHERE last_step < s`.
-//!    Of N concurrent submissions of one code exactly one changes the row, whichever connection,
-//!    process or node they reach (the database re-checks the condition on the row it locked);
-//!    the others, and any code for a step not newer than the last accepted one, are `Replayed`
-//!    and take back the failure counted for them (a replay is no guess at the secret, and must
-//!    not be a lever to lock the user out). Acceptance resets the failure counter and records
-//!    the drift.
-//! 4. A mismatch that reaches `max_failures` locks the credential for `lockout_ms`, doubled with
-//!    every further failure, capped at an hour (one conditional `UPDATE`: a lockout is never
-//!    shortened by a concurrent one).
+//! 3. **One conditional write decides, and the answer is given only after it is committed**,
+//!    so a crash or a killed request can reveal nothing about a guess that was not counted
+//!    (RFC 4226 §7.3). Each write is a single statement, atomic on both engines, that re-checks
+//!    the row it locked, whichever connection, process or node the competing requests reached:
+//!    - a match is accepted by a compare-and-swap, `UPDATE … SET last_step = s WHERE
+//!      last_step < s AND locked_until <= now`: of N concurrent submissions of one code exactly
+//!      one changes the row. The others, and any code for a step not newer than the last
+//!      accepted one, are `Replayed`, which counts as no failure (a replay is no guess at the
+//!      secret, and must not be a lever to lock the user out). Acceptance resets the failure
+//!      counter and records the drift;
+//!    - a mismatch sets `failures = n + 1` where the row still says `n` and is not locked, with
+//!      the lockout that count starts (at `max_failures`: `lockout_ms`, doubled with every
+//!      further failure, capped at an hour). When the row changed since it was read, the
+//!      request reads it again and retries: every wrong code is counted exactly once, and once
+//!      a concurrent failure has locked the credential the others answer `LockedOut` without
+//!      telling whether their code was right.
 
 use crate::activation::parse_algorithm;
 use crate::args;
@@ -31,6 +34,18 @@ use zeroize::Zeroizing;
 
 /// Longest lockout.
 const MAX_LOCKOUT_MS: u64 = 3_600_000;
+/// Conditional writes re-read and retried at most this often under contention on one row.
+const MAX_CONTENTION_RETRIES: usize = 1_000;
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn locked_out(until: i64, now: i64) -> Verdict {
+    Verdict::LockedOut {
+        retry_after_ms: u64::try_from(until.saturating_sub(now)).unwrap_or(0),
+    }
+}
 
 /// The outcome of a verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,29 +143,93 @@ impl Issuer {
         status: &str,
     ) -> Result<Verdict, IssuerError> {
         let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
-        // 1. Lockout check and the failure counted, durably, before anything is compared: one
-        //    statement, so no other request can slip between the check and the count.
+        // 1. The credential and its counters (a read: nothing is written before the verdict).
         let sql = format!(
-            "UPDATE credentials SET failures = CASE WHEN locked_until_ms > ?3 THEN failures
-                 ELSE failures + 1 END
-             WHERE id = ({NEWEST_CREDENTIAL})
-             RETURNING id, secret, algorithm, digits, period, drift_steps, locked_until_ms,
-                 failures"
+            "SELECT id, secret, algorithm, digits, period, drift_steps, locked_until_ms,
+                 failures FROM credentials WHERE id = ({NEWEST_CREDENTIAL})"
         );
-        let Some(counted) = self.db.query_opt(&sql, args![user, status, now])? else {
+        let Some(found) = self.db.query_opt(&sql, args![user, status])? else {
             return Ok(Verdict::NoCredential);
         };
-        let row = CredentialRow::read(&counted)?;
-        let locked_until = counted.int(6)?;
-        let failures: u32 = counted.uint(7)?;
-        drop(counted);
+        let row = CredentialRow::read(&found)?;
+        let (mut locked_until, mut failures) = (found.int(6)?, found.int(7)?);
+        drop(found);
         if locked_until > now {
-            return Ok(Verdict::LockedOut {
-                retry_after_ms: u64::try_from(locked_until - now).unwrap_or(0),
-            });
+            return Ok(locked_out(locked_until, now));
         }
 
         // 2. Constant-time comparison over the window.
+        let matched = self.matching_step(&row, code, now_ms)?;
+
+        // 3. One conditional write decides, atomically on both engines; the answer is given
+        //    only after it is committed. A write that finds the row changed since it was read
+        //    (a concurrent request) reads again and retries, so every wrong code is counted
+        //    exactly once and no request acts on a lockout it has not seen.
+        for _ in 0..MAX_CONTENTION_RETRIES {
+            if let Some((step, drift_steps)) = matched {
+                // Compare-and-swap on the last accepted step, unless locked out meanwhile.
+                let changed = self.db.execute(
+                    "UPDATE credentials SET last_step = ?1, failures = 0, locked_until_ms = 0,
+                     drift_steps = ?2 WHERE id = ?3 AND (last_step IS NULL OR last_step < ?1)
+                     AND locked_until_ms <= ?4",
+                    args![to_i64(step), drift_steps, &row.id, now],
+                )?;
+                if changed == 1 {
+                    return Ok(Verdict::Accepted { step, drift_steps });
+                }
+                let until = self.locked_until(&row.id)?;
+                // Not locked: the step was already accepted (a replay, which is no guess at the
+                // secret and counts as no failure).
+                return Ok(if until > now {
+                    locked_out(until, now)
+                } else {
+                    Verdict::Replayed
+                });
+            }
+            let count = u32::try_from(failures.saturating_add(1)).unwrap_or(u32::MAX);
+            let max = self.config.max_failures;
+            let locked_for_ms = (count >= max).then(|| {
+                let doublings = (count - max).min(20);
+                self.config
+                    .lockout_ms
+                    .saturating_mul(1u64 << doublings)
+                    .min(MAX_LOCKOUT_MS)
+            });
+            let until = locked_for_ms.map_or(0, |ms| now.saturating_add(to_i64(ms)));
+            let changed = self.db.execute(
+                "UPDATE credentials SET failures = ?1, locked_until_ms = CASE
+                     WHEN ?2 > locked_until_ms THEN ?2 ELSE locked_until_ms END
+                 WHERE id = ?3 AND failures = ?4 AND locked_until_ms <= ?5",
+                args![i64::from(count), until, &row.id, failures, now],
+            )?;
+            if changed == 1 {
+                return Ok(Verdict::Wrong {
+                    failures: count,
+                    locked_for_ms,
+                });
+            }
+            let Some(again) = self.db.query_opt(
+                "SELECT locked_until_ms, failures FROM credentials WHERE id = ?1",
+                args![&row.id],
+            )?
+            else {
+                return Ok(Verdict::NoCredential);
+            };
+            (locked_until, failures) = (again.int(0)?, again.int(1)?);
+            if locked_until > now {
+                return Ok(locked_out(locked_until, now));
+            }
+        }
+        Err(IssuerError::Busy)
+    }
+
+    /// The step `code` is for within the window, and its drift (accepted − current step).
+    fn matching_step(
+        &self,
+        row: &CredentialRow,
+        code: &str,
+        now_ms: u64,
+    ) -> Result<Option<(u64, i64)>, IssuerError> {
         let secret = Secret::from_bytes(row.secret.to_vec())
             .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
         let generator = Generator::new(
@@ -166,7 +245,7 @@ impl Issuer {
         let window = i64::from(self.config.window);
         let drift = row.drift_steps.clamp(-window, window);
         let (low, high) = (-window + drift.min(0), window + drift.max(0));
-        let mut matched = None;
+        let mut matched: Option<(u64, i64)> = None;
         for offset in low..=high {
             let Some(step) = current.checked_add_signed(offset) else {
                 continue;
@@ -174,61 +253,22 @@ impl Issuer {
             // Every candidate is computed and compared in constant time; the one closest to
             // the current step wins.
             if otpvault_core::otp::codes_equal(generator.value_at(step).as_str(), code.trim())
-                && matched.is_none_or(|(_, best): (u64, i64)| offset.abs() < best.abs())
+                && matched.is_none_or(|(_, best)| offset.abs() < best.abs())
             {
                 matched = Some((step, offset));
             }
         }
+        Ok(matched)
+    }
 
-        Ok(match matched {
-            Some((step, _)) => {
-                let step_i = i64::try_from(step).unwrap_or(i64::MAX);
-                let drift_steps = step_i - i64::try_from(current).unwrap_or(i64::MAX);
-                // 3. Compare-and-swap on the last accepted step.
-                let changed = self.db.execute(
-                    "UPDATE credentials SET last_step = ?1, failures = 0, locked_until_ms = 0,
-                     drift_steps = ?2 WHERE id = ?3 AND (last_step IS NULL OR last_step < ?1)",
-                    args![step_i, drift_steps, &row.id],
-                )?;
-                if changed == 1 {
-                    Verdict::Accepted { step, drift_steps }
-                } else {
-                    // A code already accepted is no guess at the secret: the failure counted
-                    // for it is taken back, so replays cannot be used to lock the user out.
-                    self.db.execute(
-                        "UPDATE credentials SET failures = failures - 1
-                         WHERE id = ?1 AND failures > 0",
-                        args![&row.id],
-                    )?;
-                    Verdict::Replayed
-                }
-            }
-            None => {
-                let max = self.config.max_failures;
-                let locked_for_ms = (failures >= max).then(|| {
-                    let doublings = (failures - max).min(20);
-                    self.config
-                        .lockout_ms
-                        .saturating_mul(1u64 << doublings)
-                        .min(MAX_LOCKOUT_MS)
-                });
-                if let Some(length) = locked_for_ms {
-                    // Unless a code was accepted in the meantime (the count is back under the
-                    // limit), and never shortening a longer lockout set by a concurrent failure.
-                    let until = now.saturating_add(i64::try_from(length).unwrap_or(0));
-                    self.db.execute(
-                        "UPDATE credentials SET locked_until_ms = CASE
-                             WHEN locked_until_ms < ?1 THEN ?1 ELSE locked_until_ms END
-                         WHERE id = ?2 AND failures >= ?3",
-                        args![until, &row.id, max],
-                    )?;
-                }
-                Verdict::Wrong {
-                    failures,
-                    locked_for_ms,
-                }
-            }
-        })
+    fn locked_until(&mut self, id: &str) -> Result<i64, IssuerError> {
+        Ok(self
+            .db
+            .query_opt(
+                "SELECT locked_until_ms FROM credentials WHERE id = ?1",
+                args![id],
+            )?
+            .map_or(Ok(0), |row| row.int(0))?)
     }
 
     /// Starts a CARGOS-style enrolment: a new random secret for `user`, pending until the first

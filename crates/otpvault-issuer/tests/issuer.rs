@@ -587,9 +587,47 @@ fn nodes_starting_together_migrate_once(store: &Store) {
     );
 }
 
-fn failures_are_counted_before_the_code_is_checked(store: &Store) {
-    // The failure counter is committed before the comparison: a process killed in between
-    // (simulated by reading the row from another connection while the count is held) keeps it.
+fn concurrent_wrong_codes_get_no_more_answers_than_the_limit(store: &Store) {
+    // 32 wrong codes at once from 32 connections: each is counted once, exactly `max_failures`
+    // (5) are answered "wrong" and the others "locked out", which tells nothing about the code.
+    let mut issuer = setup(store);
+    let _ = enrolled(&mut issuer);
+    let now = T0_MS + 2_400_000;
+    let barrier = Arc::new(std::sync::Barrier::new(32));
+    let threads: Vec<_> = (0..32)
+        .map(|i| {
+            let (target, barrier) = (store.target.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut issuer = Issuer::connect(&target, config()).unwrap();
+                barrier.wait();
+                issuer
+                    .verify("mario", &format!("{:06}", 900_000 + i), now)
+                    .unwrap()
+            })
+        })
+        .collect();
+    let verdicts: Vec<Verdict> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut counts: Vec<u32> = verdicts
+        .iter()
+        .filter_map(|v| match v {
+            Verdict::Wrong { failures, .. } => Some(*failures),
+            _ => None,
+        })
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 3, 4, 5], "{verdicts:?}");
+    assert_eq!(
+        verdicts
+            .iter()
+            .filter(|v| matches!(v, Verdict::LockedOut { .. }))
+            .count(),
+        27
+    );
+}
+
+fn a_wrong_code_is_counted_before_it_is_answered(store: &Store) {
+    // The failure is committed before the verdict is returned: another connection sees it as
+    // soon as the answer exists.
     let mut issuer = setup(store);
     let _ = enrolled(&mut issuer);
     let now = T0_MS + 1_200_000;
@@ -763,7 +801,8 @@ on_both_engines![
     replays_do_not_count_towards_a_lockout,
     a_version_1_database_migrates_forward_with_its_data,
     nodes_starting_together_migrate_once,
-    failures_are_counted_before_the_code_is_checked,
+    a_wrong_code_is_counted_before_it_is_answered,
+    concurrent_wrong_codes_get_no_more_answers_than_the_limit,
     a_newer_schema_is_refused_and_reopening_keeps_the_data,
     the_http_api_answers_with_the_documented_statuses,
 ];
