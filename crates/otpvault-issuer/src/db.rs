@@ -470,6 +470,13 @@ fn gate(path: &Path) -> Arc<Mutex<()>> {
         .clone()
 }
 
+/// A plain `SELECT` (no `RETURNING` write).
+fn is_read(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..6)
+        .is_some_and(|word| word.eq_ignore_ascii_case("select"))
+}
+
 /// A short random pause before a transaction is re-run, growing with the attempts (at most ~20 ms).
 fn pause(attempt: u32) {
     let mut byte = [0u8; 1];
@@ -505,7 +512,9 @@ impl Sql for Db {
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
         match &mut self.engine {
             Engine::Sqlite(conn, gate) => {
-                let _turn = gate.lock().unwrap_or_else(PoisonError::into_inner);
+                // Reads run beside the writer (WAL); only writes with a result take turns.
+                let _turn = (!is_read(sql))
+                    .then(|| gate.lock().unwrap_or_else(PoisonError::into_inner));
                 sqlite_query(conn, sql, params)
             }
             Engine::Postgres(pg) => {
