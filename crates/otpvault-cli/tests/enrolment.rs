@@ -108,7 +108,7 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf, Issuer, Server) {
 #[test]
 fn otp_pat_activation_with_the_cli_stores_the_token_and_its_first_code_verifies() {
     let (_dir, vault, mut issuer, server) = setup();
-    let (code, _) = issuer.create_activation("mario", now_ms()).unwrap();
+    let (code, _) = issuer.create_activation("mario", None, now_ms()).unwrap();
     let args = [
         "--json",
         "activate",

@@ -55,7 +55,7 @@ fn main() {
     let mut times = Vec::new();
     let activations = if quick() { 2 } else { 20 };
     for _ in 0..activations {
-        let (code, _) = issuer.create_activation("bench", now_ms()).unwrap();
+        let (code, _) = issuer.create_activation("bench", None, now_ms()).unwrap();
         let start = Instant::now();
         let (mut client, mut request) = ActivationClient::new(
             &origin,

@@ -9,6 +9,7 @@
 //!   attempt rules): the answers look the same, so usernames cannot be enumerated, and the
 //!   password and code can only be tested together, online, 3 times per code.
 
+use crate::account::Login;
 use crate::args;
 use crate::db::{DbError, Sql, Tx};
 use crate::{
@@ -20,7 +21,6 @@ use otpvault_core::activation::{
     self, CredentialParams, MAX_FIELD, NONCE_LEN, cpace, hex_encode, hex_field, parse_body,
     text_field,
 };
-use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 /// Sessions (started exchanges) are purged after this long.
@@ -54,6 +54,12 @@ pub enum StepError {
     WrongCode {
         /// Exchanges left for this code.
         attempts_left: u32,
+    },
+    /// 429: too many wrong passwords for this name; try again later.
+    #[error("too many wrong passwords: try again in {} s", retry_after_ms.div_ceil(1000))]
+    Throttled {
+        /// Milliseconds until the next attempt is checked.
+        retry_after_ms: u64,
     },
     /// 500.
     #[error("internal error")]
@@ -107,11 +113,17 @@ fn to_i64(value: u64) -> i64 {
 }
 
 impl Issuer {
-    /// Creates a portal user.
-    pub fn add_user(&mut self, name: &str, password: &str, now_ms: u64) -> Result<(), IssuerError> {
+    /// Creates a portal user and returns the account's one-time PUK (shown once: only its
+    /// Argon2id hash is kept), which the first enrolment or activation needs.
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        password: &str,
+        now_ms: u64,
+    ) -> Result<Zeroizing<String>, IssuerError> {
         check_name(name)?;
         let hash = password::hash(password, self.config.password_memory_kib)?;
-        self.db.transaction(|tx| -> Result<(), IssuerError> {
+        let user_id = self.db.transaction(|tx| -> Result<i64, IssuerError> {
             let exists = tx
                 .query_one(
                     "SELECT EXISTS(SELECT 1 FROM users WHERE name = ?1)",
@@ -121,37 +133,18 @@ impl Issuer {
             if exists != 0 {
                 return Err(IssuerError::UserExists);
             }
-            tx.execute(
-                "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3)",
-                args![name, &hash, to_i64(now_ms)],
-            )?;
-            Ok(())
-        })
+            Ok(tx
+                .query_one(
+                    "INSERT INTO users (name, password_hash, created_ms) VALUES (?1, ?2, ?3)
+                     RETURNING id",
+                    args![name, &hash, to_i64(now_ms)],
+                )?
+                .int(0)?)
+        })?;
+        self.issue_puk(user_id)
     }
 
-    /// The user's id if `password` is theirs. Costs one Argon2id run whether or not the user
-    /// exists.
-    pub fn authenticate(&mut self, name: &str, password: &str) -> Result<Option<i64>, IssuerError> {
-        let row = self.db.query_opt(
-            "SELECT id, password_hash FROM users WHERE name = ?1",
-            args![name],
-        )?;
-        static DUMMY: OnceLock<String> = OnceLock::new();
-        let memory = self.config.password_memory_kib;
-        match row {
-            Some(row) => {
-                let (id, hash) = (row.int(0)?, row.text(1)?);
-                Ok(password::verify(password, &hash).then_some(id))
-            }
-            None => {
-                let dummy = DUMMY.get_or_init(|| password::dummy_hash(memory));
-                let _ = password::verify(password, dummy);
-                Ok(None)
-            }
-        }
-    }
-
-    fn user_id(&mut self, name: &str) -> Result<i64, IssuerError> {
+    pub(crate) fn user_id(&mut self, name: &str) -> Result<i64, IssuerError> {
         Ok(self
             .db
             .query_opt("SELECT id FROM users WHERE name = ?1", args![name])?
@@ -160,15 +153,26 @@ impl Issuer {
     }
 
     /// Creates an activation code for `name` (what the portal shows after the user logged in):
-    /// 5 random digits, valid 300 s. Any earlier unused code of the user stops working. Returns
-    /// the code and its expiry (ms since the epoch).
+    /// the 5 digits the user chose (refused when among the first guesses, with the reason:
+    /// [`crate::account::weak_activation_code`]) or 5 random ones, valid 300 s. Any earlier
+    /// unused code of the user stops working. Returns the code and its expiry (ms since the
+    /// epoch).
     pub fn create_activation(
         &mut self,
         name: &str,
+        chosen: Option<&str>,
         now_ms: u64,
     ) -> Result<(Zeroizing<String>, u64), IssuerError> {
         let user_id = self.user_id(name)?;
-        let code = Zeroizing::new(random_digits(ACTIVATION_DIGITS)?);
+        let code = match chosen {
+            Some(chosen) => {
+                if let Some(why) = crate::account::weak_activation_code(chosen) {
+                    return Err(IssuerError::WeakCode(why));
+                }
+                Zeroizing::new(chosen.to_owned())
+            }
+            None => Zeroizing::new(random_digits(ACTIVATION_DIGITS)?),
+        };
         let expires = now_ms.saturating_add(ACTIVATION_TTL_MS);
         self.db.transaction(|tx| -> Result<(), IssuerError> {
             tx.execute(
@@ -197,7 +201,16 @@ impl Issuer {
         let username = text_field(&map, "username", MAX_FIELD, "username")?;
         let password = Zeroizing::new(text_field(&map, "password", MAX_FIELD, "password")?);
         let client_nonce = hex_field(&map, "client_nonce", NONCE_LEN, "client_nonce")?;
-        let user_id = self.authenticate(&username, &password)?;
+        // A wrong password for a known user runs against the user's real activation (its
+        // expiry and its 3 attempts, with a code no one knows): the answers, and when they turn
+        // to "burned" or "expired", are those a right password with a wrong code would get.
+        let (user_id, password_ok) = match self.login(&username, &password, now_ms)? {
+            Login::User(id) => (Some(id), true),
+            Login::Wrong => (self.user_id(&username).ok(), false),
+            Login::Throttled { retry_after_ms } => {
+                return Err(StepError::Throttled { retry_after_ms });
+            }
+        };
         let nonce = random::<NONCE_LEN>()?;
         let decoy_code = Zeroizing::new(random_digits(20)?);
         let now = to_i64(now_ms);
@@ -250,9 +263,15 @@ impl Issuer {
             };
             tx.execute(
                 "INSERT INTO activation_sessions
-                 (nonce, activation_id, client_nonce, created_ms, state)
-                 VALUES (?1, ?2, ?3, ?4, 0)",
-                args![nonce.as_slice(), activation_id, &client_nonce, now],
+                 (nonce, activation_id, client_nonce, created_ms, state, password_ok)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                args![
+                    nonce.as_slice(),
+                    activation_id,
+                    &client_nonce,
+                    now,
+                    real.is_some() && password_ok
+                ],
             )?;
             Ok(())
         })?;
@@ -281,16 +300,20 @@ impl Issuer {
         let map = parse_body(body)?;
         let nonce = hex_field(&map, "session", NONCE_LEN, "session")?;
         let ya = hex_field(&map, "ya", cpace::POINT_LEN, "ya")?;
-        let (client_nonce, row, attempts) = self.db.transaction(|tx| {
+        let (client_nonce, row, attempts, password_ok) = self.db.transaction(|tx| {
             let session = tx
                 .query_opt(
-                    "SELECT activation_id, client_nonce, state FROM activation_sessions
-                     WHERE nonce = ?1",
+                    "SELECT activation_id, client_nonce, state, password_ok
+                     FROM activation_sessions WHERE nonce = ?1",
                     args![&nonce],
                 )?
                 .ok_or(StepError::UnknownSession)?;
-            let (activation_id, client_nonce, state) =
-                (session.int(0)?, session.blob(1)?, session.int(2)?);
+            let (activation_id, client_nonce, state, password_ok) = (
+                session.int(0)?,
+                session.blob(1)?,
+                session.int(2)?,
+                session.int(3)? != 0,
+            );
             if state != 0 {
                 return Err(StepError::Used);
             }
@@ -313,8 +336,14 @@ impl Issuer {
                 "UPDATE activation_sessions SET state = 1 WHERE nonce = ?1",
                 args![&nonce],
             )?;
-            Ok((client_nonce, row, attempts))
+            Ok((client_nonce, row, attempts, password_ok))
         })?;
+        // Without the right password the exchange runs with a code no one knows.
+        let code = if password_ok {
+            row.code.clone()
+        } else {
+            Zeroizing::new(random_digits(20)?)
+        };
 
         let credential = CredentialParams {
             id: format!("c{}", hex_encode(&random::<12>()?)),
@@ -327,7 +356,7 @@ impl Issuer {
         let (exchange, keys) = activation::server_exchange(
             &self.config.origin,
             &row.username,
-            row.code.as_bytes(),
+            code.as_bytes(),
             &client_nonce,
             &nonce,
             &ya,
@@ -359,12 +388,13 @@ impl Issuer {
         let finish_key = self.db.transaction(|tx| {
             let session = tx
                 .query_opt(
-                    "SELECT activation_id, state, credential_id, expected_ta, finish_key, secret
-                     FROM activation_sessions WHERE nonce = ?1",
+                    "SELECT activation_id, state, credential_id, expected_ta, finish_key, secret,
+                     password_ok FROM activation_sessions WHERE nonce = ?1",
                     args![&nonce],
                 )?
                 .ok_or(StepError::UnknownSession)?;
             let (activation_id, state) = (session.int(0)?, session.int(1)?);
+            let password_ok = session.int(6)? != 0;
             let (Some(credential_id), Some(expected), Some(finish_key), Some(secret)) = (
                 session.opt_text(2)?,
                 session.opt_blob(3)?,
@@ -394,7 +424,7 @@ impl Issuer {
                 return Ok(Err(StepError::Expired));
             }
             let user_id = match row.user_id {
-                Some(id) if cpace::tag_matches(&expected, &ta) => id,
+                Some(id) if password_ok && cpace::tag_matches(&expected, &ta) => id,
                 _ => {
                     return Ok(Err(StepError::WrongCode {
                         attempts_left: ACTIVATION_ATTEMPTS.saturating_sub(row.attempts),
@@ -407,6 +437,11 @@ impl Issuer {
             )?;
             tx.execute(
                 "UPDATE credentials SET status = 'revoked' WHERE user_id = ?1 AND status = 'active'",
+                args![user_id],
+            )?;
+            // A credential the user holds uses the PUK up.
+            tx.execute(
+                "UPDATE users SET puk_hash = NULL, puk_failures = 0 WHERE id = ?1",
                 args![user_id],
             )?;
             insert_credential(

@@ -513,8 +513,8 @@ impl Sql for Db {
         match &mut self.engine {
             Engine::Sqlite(conn, gate) => {
                 // Reads run beside the writer (WAL); only writes with a result take turns.
-                let _turn = (!is_read(sql))
-                    .then(|| gate.lock().unwrap_or_else(PoisonError::into_inner));
+                let _turn =
+                    (!is_read(sql)).then(|| gate.lock().unwrap_or_else(PoisonError::into_inner));
                 sqlite_query(conn, sql, params)
             }
             Engine::Postgres(pg) => {

@@ -27,6 +27,7 @@
 //! Any path answers 408 `body_timeout` to a body slower than the limit, 413 `too_large` above
 //! 16 KiB, 400 `not_utf8`.
 
+use crate::account::{Login, Refusal};
 use crate::activation::StepError;
 use crate::db::Target;
 use crate::metrics::{Metrics, route_label};
@@ -92,7 +93,30 @@ fn step_answer(result: Result<String, StepError>) -> Answer {
             401,
             json!({"error": "wrong_code", "attempts_left": attempts_left}),
         ),
+        Err(StepError::Throttled { retry_after_ms }) => throttled(retry_after_ms),
         Err(StepError::Internal) => error(500, "internal"),
+    }
+}
+
+/// 429 for a name with too many wrong passwords, with `Retry-After`.
+fn throttled(retry_after_ms: u64) -> Answer {
+    let seconds = retry_after_ms.div_ceil(1000).max(1);
+    let mut out = answer(429, json!({"error": "throttled", "retry_after": seconds}));
+    out.retry_after = Some(seconds);
+    out
+}
+
+/// The HTTP answer of a refused new credential.
+fn refusal_answer(refusal: &Refusal) -> Answer {
+    match refusal {
+        Refusal::PukRequired => error(403, "puk_required"),
+        Refusal::WrongPuk { attempts_left } => answer(
+            403,
+            json!({"error": "wrong_puk", "attempts_left": attempts_left}),
+        ),
+        Refusal::PukBlocked => error(403, "puk_blocked"),
+        Refusal::CodeRequired => error(403, "current_code_required"),
+        Refusal::Code(verdict) => verdict_answer(verdict),
     }
 }
 
@@ -127,6 +151,14 @@ pub fn verdict_answer(verdict: &Verdict) -> Answer {
             (out, "locked_out", false)
         }
         Verdict::NoCredential => (error(404, "no_credential"), "no_credential", false),
+        Verdict::Malformed { digits } => (
+            answer(
+                400,
+                json!({"error": "malformed", "what": "code", "digits": digits}),
+            ),
+            "malformed",
+            false,
+        ),
     };
     out.verification = Some((outcome, lockout));
     out
@@ -138,7 +170,27 @@ fn internal(_: IssuerError) -> Answer {
 
 /// Routes one request (method, path, body) at `now_ms`.
 pub fn route(issuer: &mut Issuer, method: &str, path: &str, body: &str, now_ms: u64) -> Answer {
+    route_with_bearer(issuer, method, path, body, None, now_ms)
+}
+
+/// Routes one request with the API key of its `Authorization: Bearer` header, if any.
+pub fn route_with_bearer(
+    issuer: &mut Issuer,
+    method: &str,
+    path: &str,
+    body: &str,
+    bearer: Option<&str>,
+    now_ms: u64,
+) -> Answer {
     match (method, path) {
+        ("GET", "/v1/portal/whoami") => match bearer {
+            None => error(401, "api_key_required"),
+            Some(key) => match issuer.check_api_key_bearer(key, now_ms) {
+                Ok(Some(user)) => answer(200, json!({"username": user})),
+                Ok(None) => error(401, "unknown_api_key"),
+                Err(err) => internal(err),
+            },
+        },
         ("GET", "/v1/health") => answer(200, json!({"status": "ok"})),
         ("POST", "/v1/activation/start") => step_answer(issuer.activation_start(body, now_ms)),
         ("POST", "/v1/activation/exchange") => {
@@ -147,7 +199,12 @@ pub fn route(issuer: &mut Issuer, method: &str, path: &str, body: &str, now_ms: 
         ("POST", "/v1/activation/confirm") => step_answer(issuer.activation_confirm(body, now_ms)),
         (
             "POST",
-            "/v1/portal/activation" | "/v1/portal/enrol" | "/v1/portal/confirm" | "/v1/verify",
+            "/v1/portal/activation"
+            | "/v1/portal/enrol"
+            | "/v1/portal/confirm"
+            | "/v1/portal/api-key"
+            | "/v1/portal/api-key/regenerate"
+            | "/v1/verify",
         ) => portal(issuer, path, body, now_ms).unwrap_or_else(|a| a),
         (
             _,
@@ -158,6 +215,9 @@ pub fn route(issuer: &mut Issuer, method: &str, path: &str, body: &str, now_ms: 
             | "/v1/portal/activation"
             | "/v1/portal/enrol"
             | "/v1/portal/confirm"
+            | "/v1/portal/api-key"
+            | "/v1/portal/api-key/regenerate"
+            | "/v1/portal/whoami"
             | "/v1/verify",
         ) => error(405, "method_not_allowed"),
         _ => error(404, "not_found"),
@@ -173,25 +233,57 @@ fn portal(issuer: &mut Issuer, path: &str, body: &str, now_ms: u64) -> Result<An
     let password = Zeroizing::new(
         text_field(&map, "password", MAX_FIELD, "password").map_err(|_| malformed("password"))?,
     );
-    if issuer
-        .authenticate(&username, &password)
+    let user_id = match issuer
+        .login(&username, &password, now_ms)
         .map_err(internal)?
-        .is_none()
     {
-        return Err(error(401, "unauthorized"));
-    }
+        Login::User(id) => id,
+        Login::Wrong => return Err(error(401, "unauthorized")),
+        Login::Throttled { retry_after_ms } => return Err(throttled(retry_after_ms)),
+    };
+    let optional = |name: &'static str, max: usize| -> Result<Option<String>, Answer> {
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => text_field(&map, name, max, name)
+                .map(Some)
+                .map_err(|_| malformed(name)),
+        }
+    };
     let code = || text_field(&map, "code", 16, "code").map_err(|_| malformed("code"));
+    // A new credential: the PUK for a first one, a current code to replace one.
+    let authorize = |issuer: &mut Issuer| -> Result<(), Answer> {
+        let puk = optional("puk", 32)?;
+        let current = optional("current_code", 16)?;
+        issuer
+            .authorize_new_credential(
+                &username,
+                user_id,
+                puk.as_deref(),
+                current.as_deref(),
+                now_ms,
+            )
+            .map_err(internal)?
+            .map_err(|refusal| refusal_answer(&refusal))
+    };
     Ok(match path {
         "/v1/portal/activation" => {
-            let (code, expires_ms) = issuer
-                .create_activation(&username, now_ms)
-                .map_err(internal)?;
+            let chosen = optional("code", 16)?;
+            authorize(issuer)?;
+            let (code, expires_ms) =
+                match issuer.create_activation(&username, chosen.as_deref(), now_ms) {
+                    Ok(created) => created,
+                    Err(IssuerError::WeakCode(why)) => {
+                        return Err(answer(400, json!({"error": "weak_code", "why": why})));
+                    }
+                    Err(err) => return Err(internal(err)),
+                };
             answer(
                 200,
                 json!({"code": code.as_str(), "expires_ms": expires_ms}),
             )
         }
         "/v1/portal/enrol" => {
+            authorize(issuer)?;
             let uri = issuer.enrol(&username, now_ms).map_err(internal)?;
             let png = otpvault_qr::png_bytes(&uri).map_err(|e| internal(e.into()))?;
             answer(
@@ -206,8 +298,30 @@ fn portal(issuer: &mut Issuer, path: &str, body: &str, now_ms: u64) -> Result<An
             Confirmation::Confirmed { api_key } => {
                 answer(200, json!({"api_key": api_key.as_str()}))
             }
+            Confirmation::NothingPending => error(409, "nothing_pending"),
             Confirmation::Refused(verdict) => verdict_answer(&verdict),
         },
+        "/v1/portal/api-key" => match issuer.api_key_info(&username).map_err(internal)? {
+            Some(info) => answer(
+                200,
+                json!({"created_ms": info.created_ms, "last_used_ms": info.last_used_ms}),
+            ),
+            None => error(404, "no_api_key"),
+        },
+        "/v1/portal/api-key/regenerate" => {
+            // The Sicurezza page's confirmation: a current code of the active credential.
+            let current = code()?;
+            let verdict = issuer
+                .verify(&username, &current, now_ms)
+                .map_err(internal)?;
+            if !matches!(verdict, Verdict::Accepted { .. }) {
+                return Err(verdict_answer(&verdict));
+            }
+            let key = issuer
+                .regenerate_api_key(&username, now_ms)
+                .map_err(internal)?;
+            answer(200, json!({"api_key": key.as_str()}))
+        }
         _ => verdict_answer(
             &issuer
                 .verify(&username, &code()?, now_ms)
@@ -471,6 +585,8 @@ fn checks_password(method: &Method, path: &str) -> bool {
                 | "/v1/portal/activation"
                 | "/v1/portal/enrol"
                 | "/v1/portal/confirm"
+                | "/v1/portal/api-key"
+                | "/v1/portal/api-key/regenerate"
                 | "/v1/verify"
         )
 }
@@ -479,11 +595,17 @@ async fn api(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> Response<Body> {
     let start = Instant::now();
     let path = uri.path().to_owned();
-    let answer = handle(&shared, &method, &path, body).await;
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|key| Zeroizing::new(key.trim().to_owned()));
+    let answer = handle(&shared, &method, &path, bearer, body).await;
     let route = route_label(&path);
     shared
         .metrics
@@ -514,7 +636,13 @@ async fn api(
     response
 }
 
-async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) -> Answer {
+async fn handle(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    bearer: Option<Zeroizing<String>>,
+    body: Body,
+) -> Answer {
     // Health needs no database connection: it answers even when every connection is busy.
     if method == Method::GET && path == "/v1/health" {
         return answer(200, json!({"status": "ok"}));
@@ -546,7 +674,8 @@ async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) -> Ans
     let (method, path) = (method.as_str().to_owned(), path.to_owned());
     let worked = tokio::task::spawn_blocking(move || {
         let text = std::str::from_utf8(&body).unwrap_or_default();
-        let answer = route(&mut issuer, &method, &path, text, now_ms());
+        let bearer = bearer.as_ref().map(|key| key.as_str());
+        let answer = route_with_bearer(&mut issuer, &method, &path, text, bearer, now_ms());
         (issuer, answer)
     })
     .await;

@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod activation;
 pub mod db;
 pub mod http;
@@ -95,6 +96,12 @@ pub enum IssuerError {
     /// The operating system's random number generator failed.
     #[error("the random number generator failed")]
     Rng,
+    /// The user has no active credential.
+    #[error("the user has no active credential")]
+    NoCredential,
+    /// A chosen activation code is among the first guesses (the reason).
+    #[error("choose another code: {0}")]
+    WeakCode(&'static str),
     /// A row changed under too many concurrent requests to settle; try again.
     #[error("too many concurrent changes; try again")]
     Busy,

@@ -58,18 +58,46 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Creates a portal user; the password is read from standard input.
+    /// Creates a portal user; the password is read from standard input. Prints the account's
+    /// one-time PUK (the first enrolment needs it), or writes it to --puk-out.
     AddUser {
         /// The username.
         name: String,
         /// Read the password from standard input (the only way; never from argv).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// Write the PUK to this new file (created 0600; an existing file is refused).
+        #[arg(long)]
+        puk_out: Option<PathBuf>,
     },
+    /// The operator's reset: revokes the user's credentials and activation codes and issues a
+    /// new PUK (printed, or written to --puk-out) for the next first enrolment.
+    ResetCredential {
+        /// The username.
+        name: String,
+        /// Write the PUK to this new file (created 0600; an existing file is refused).
+        #[arg(long)]
+        puk_out: Option<PathBuf>,
+    },
+    /// Shows when the user's API key was made and last used; --regenerate makes a new one
+    /// (printed once) and the old one is refused at once.
+    ApiKey {
+        /// The username.
+        name: String,
+        /// Replace the key.
+        #[arg(long)]
+        regenerate: bool,
+    },
+    /// Reads an API key from standard input and prints whose it is: exit 0 known, 1 not.
+    CheckApiKey,
     /// Creates a 5-digit activation code for a user (valid 300 s) and prints it first.
     Activation {
         /// The username.
         name: String,
+        /// The code the user chose (refused, with the reason, when among the first guesses
+        /// such as 12345); random when absent.
+        #[arg(long)]
+        code: Option<String>,
     },
     /// Serves the HTTP API until Ctrl-C or SIGTERM.
     Serve {
@@ -120,11 +148,41 @@ enum Command {
 fn fail(err: &IssuerError) -> ExitCode {
     eprintln!("otpvault-issuer: {err}");
     match err {
-        IssuerError::UnknownUser | IssuerError::UserExists | IssuerError::InvalidInput(_) => {
-            ExitCode::from(2)
-        }
+        IssuerError::UnknownUser
+        | IssuerError::UserExists
+        | IssuerError::InvalidInput(_)
+        | IssuerError::WeakCode(_)
+        | IssuerError::NoCredential => ExitCode::from(2),
         _ => ExitCode::from(3),
     }
+}
+
+/// Checked before the account changes, so that a PUK is never issued into nowhere.
+fn refuse_existing(path: &std::path::Path) -> Result<(), IssuerError> {
+    if path.exists() {
+        return Err(IssuerError::InvalidInput("the PUK file already exists"));
+    }
+    Ok(())
+}
+
+/// Prints the PUK, or writes it to a new 0600 file (`O_EXCL`: never through an existing file or
+/// link).
+fn give_puk(puk: &str, path: Option<&std::path::Path>) -> Result<(), IssuerError> {
+    let Some(path) = path else {
+        println!("PUK {puk}");
+        return Ok(());
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(path).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, format!("{puk}\n").as_bytes())?;
+        file.sync_all()
+    });
+    written.map_err(|_| IssuerError::InvalidInput("could not write the PUK file"))?;
+    eprintln!("PUK written to {}", path.display());
+    Ok(())
 }
 
 fn verdict_text(verdict: &Verdict) -> String {
@@ -154,7 +212,8 @@ fn verdict_text(verdict: &Verdict) -> String {
                 retry_after_ms.div_ceil(1000)
             )
         }
-        Verdict::NoCredential => "the user has no credential to verify".into(),
+        Verdict::NoCredential => "the user has no active credential".into(),
+        Verdict::Malformed { digits } => format!("not a code: a code has {digits} digits"),
     }
 }
 
@@ -190,18 +249,70 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
     }
     let mut issuer = Issuer::connect(&cli.db, config.clone())?;
     match cli.command {
-        Command::AddUser { name, .. } => {
+        Command::AddUser { name, puk_out, .. } => {
             let mut line = Zeroizing::new(String::new());
             std::io::stdin()
                 .lock()
                 .read_line(&mut line)
                 .map_err(|_| IssuerError::InvalidInput("could not read the password"))?;
             let password = line.trim_end_matches(['\r', '\n']);
-            issuer.add_user(&name, password, now_ms())?;
+            if let Some(path) = &puk_out {
+                refuse_existing(path)?;
+            }
+            let puk = issuer.add_user(&name, password, now_ms())?;
             eprintln!("user {name} created");
+            give_puk(&puk, puk_out.as_deref())?;
         }
-        Command::Activation { name } => {
-            let (code, expires_ms) = issuer.create_activation(&name, now_ms())?;
+        Command::ResetCredential { name, puk_out } => {
+            if let Some(path) = &puk_out {
+                refuse_existing(path)?;
+            }
+            let puk = issuer.reset_credential(&name)?;
+            eprintln!("{name}: credentials revoked, activation codes ended, new PUK issued");
+            give_puk(&puk, puk_out.as_deref())?;
+        }
+        Command::ApiKey { name, regenerate } => {
+            if regenerate {
+                let key = issuer.regenerate_api_key(&name, now_ms())?;
+                println!("{}", key.as_str());
+                eprintln!("the previous key is refused from now on");
+            } else {
+                match issuer.api_key_info(&name)? {
+                    Some(info) => {
+                        let when = |ms: Option<u64>| {
+                            ms.map_or("never".to_owned(), |ms| {
+                                otpvault_core::clock::iso8601_utc(ms / 1000)
+                            })
+                        };
+                        println!(
+                            "API key of {name}: created {}, last used {}",
+                            when(info.created_ms),
+                            when(info.last_used_ms)
+                        );
+                    }
+                    None => {
+                        eprintln!("otpvault-issuer: {name} has no API key");
+                        return Ok(ExitCode::from(1));
+                    }
+                }
+            }
+        }
+        Command::CheckApiKey => {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|_| IssuerError::InvalidInput("could not read the API key"))?;
+            match issuer.check_api_key_bearer(line.trim(), now_ms())? {
+                Some(user) => println!("{user}"),
+                None => {
+                    eprintln!("otpvault-issuer: unknown API key");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Activation { name, code } => {
+            let (code, expires_ms) = issuer.create_activation(&name, code.as_deref(), now_ms())?;
             println!(
                 "{} valid 300 s for {name} (until {})",
                 code.as_str(),
@@ -263,9 +374,21 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
         Command::Confirm { name, code } => {
             match issuer.confirm_enrolment(&name, &code, now_ms())? {
                 Confirmation::Confirmed { api_key } => println!("{}", api_key.as_str()),
+                Confirmation::NothingPending => {
+                    eprintln!(
+                        "otpvault-issuer: no enrolment of {name} is pending (none was started, \
+                         or it was already confirmed)"
+                    );
+                    return Ok(ExitCode::from(1));
+                }
                 Confirmation::Refused(verdict) => {
                     eprintln!("otpvault-issuer: {}", verdict_text(&verdict));
-                    return Ok(ExitCode::from(1));
+                    let status = if matches!(verdict, Verdict::Malformed { .. }) {
+                        2
+                    } else {
+                        1
+                    };
+                    return Ok(ExitCode::from(status));
                 }
             }
         }
@@ -281,7 +404,13 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
                 return Ok(ExitCode::SUCCESS);
             }
             eprintln!("otpvault-issuer: {}", verdict_text(&verdict));
-            return Ok(ExitCode::from(1));
+            // Not a code at all is a usage error: nothing was counted.
+            let status = if matches!(verdict, Verdict::Malformed { .. }) {
+                2
+            } else {
+                1
+            };
+            return Ok(ExitCode::from(status));
         }
     }
     Ok(ExitCode::SUCCESS)

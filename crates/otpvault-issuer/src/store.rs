@@ -68,6 +68,20 @@ const SQLITE: &[&str] = &[
     // 1 → 2: at most one pending and one active credential per user, whatever races.
     "CREATE UNIQUE INDEX credentials_one_per_state ON credentials(user_id, status)
         WHERE status <> 'revoked';",
+    // 2 → 3: the PUK, password throttling by name, API key metadata, and sessions that know
+    // whether their password was right.
+    "ALTER TABLE users ADD COLUMN puk_hash TEXT;
+    ALTER TABLE users ADD COLUMN puk_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE credentials ADD COLUMN api_key_created_ms INTEGER;
+    ALTER TABLE credentials ADD COLUMN api_key_used_ms INTEGER;
+    CREATE INDEX credentials_by_api_key ON credentials(api_key_hash);
+    CREATE TABLE password_throttle (
+        name TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0,
+        locked_until_ms INTEGER NOT NULL DEFAULT 0,
+        updated_ms INTEGER NOT NULL
+    );
+    ALTER TABLE activation_sessions ADD COLUMN password_ok INTEGER NOT NULL DEFAULT 1;",
 ];
 
 /// PostgreSQL: the same schema, migration for migration.
@@ -122,6 +136,19 @@ const POSTGRES: &[&str] = &[
     // 1 → 2
     "CREATE UNIQUE INDEX credentials_one_per_state ON credentials(user_id, status)
         WHERE status <> 'revoked';",
+    // 2 → 3
+    "ALTER TABLE users ADD COLUMN puk_hash TEXT;
+    ALTER TABLE users ADD COLUMN puk_failures BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE credentials ADD COLUMN api_key_created_ms BIGINT;
+    ALTER TABLE credentials ADD COLUMN api_key_used_ms BIGINT;
+    CREATE INDEX credentials_by_api_key ON credentials(api_key_hash);
+    CREATE TABLE password_throttle (
+        name TEXT PRIMARY KEY,
+        failures BIGINT NOT NULL DEFAULT 0,
+        locked_until_ms BIGINT NOT NULL DEFAULT 0,
+        updated_ms BIGINT NOT NULL
+    );
+    ALTER TABLE activation_sessions ADD COLUMN password_ok BIGINT NOT NULL DEFAULT 1;",
 ];
 
 /// Any key, the same on every node: the lock that serialises migrations.
@@ -134,6 +161,7 @@ const _: () = assert!(SQLITE.len() == POSTGRES.len());
 
 /// Opens the SQLite file, creating it, with the issuer's pragmas (not yet migrated).
 pub(crate) fn open_sqlite(path: &Path) -> Result<Connection, DbError> {
+    owner_only(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -146,6 +174,38 @@ pub(crate) fn open_sqlite(path: &Path) -> Result<Connection, DbError> {
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "secure_delete", true)?;
     Ok(conn)
+}
+
+/// The database file is created 0600 (and an existing one narrowed to 0600) before SQLite opens
+/// it: it holds every credential's secret, and SQLite creates the WAL and shared-memory files
+/// with the database file's permissions.
+fn owner_only(path: &Path) -> Result<(), DbError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let refused = |what: &str| {
+            DbError::Sqlite(rusqlite::Error::InvalidPath(
+                format!("{}: {what}", path.display()).into(),
+            ))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                let meta = std::fs::metadata(path).map_err(|_| refused("unreadable"))?;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|_| refused("could not make it private (0600)"))?;
+                }
+            }
+            Err(_) => return Err(refused("could not create it")),
+        }
+    }
+    Ok(())
 }
 
 /// Runs the migrations the database lacks, in one transaction. A database from a newer version

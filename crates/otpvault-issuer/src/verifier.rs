@@ -73,6 +73,11 @@ pub enum Verdict {
     },
     /// The user has no credential in the state asked for.
     NoCredential,
+    /// The code is not the credential's number of digits (nothing was counted).
+    Malformed {
+        /// The digits a code of this credential has.
+        digits: u8,
+    },
 }
 
 struct CredentialRow {
@@ -110,6 +115,8 @@ pub enum Confirmation {
         /// The new API key.
         api_key: Zeroizing<String>,
     },
+    /// No enrolment is pending for the user (none was started, or it was already confirmed).
+    NothingPending,
     /// The code was refused.
     Refused(Verdict),
 }
@@ -154,6 +161,11 @@ impl Issuer {
         let row = CredentialRow::read(&found)?;
         let (mut locked_until, mut failures) = (found.int(6)?, found.int(7)?);
         drop(found);
+        // Not a code of this credential at all: refused before anything is counted.
+        let code = code.trim();
+        if code.len() != usize::from(row.digits) || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Verdict::Malformed { digits: row.digits });
+        }
         if locked_until > now {
             return Ok(locked_out(locked_until, now));
         }
@@ -323,14 +335,16 @@ impl Issuer {
         now_ms: u64,
     ) -> Result<Confirmation, IssuerError> {
         let verdict = self.verify_status(user, code, now_ms, "pending")?;
-        if !matches!(verdict, Verdict::Accepted { .. }) {
-            return Ok(Confirmation::Refused(verdict));
+        match verdict {
+            Verdict::Accepted { .. } => {}
+            Verdict::NoCredential => return Ok(Confirmation::NothingPending),
+            verdict => return Ok(Confirmation::Refused(verdict)),
         }
         let Some(row) = self.credential(user, "pending")? else {
-            return Ok(Confirmation::Refused(Verdict::NoCredential));
+            return Ok(Confirmation::NothingPending);
         };
-        let api_key = Zeroizing::new(format!("ovk_{}", hex_encode(&random::<32>()?)));
-        let hash = Sha256::digest(api_key.as_bytes());
+        let (api_key, hash) = crate::account::new_api_key()?;
+        let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
         let confirmed = self.db.transaction(|tx| -> Result<bool, IssuerError> {
             // Still pending (a concurrent confirmation may have won).
             if tx
@@ -348,14 +362,20 @@ impl Issuer {
                 args![&row.id],
             )?;
             tx.execute(
-                "UPDATE credentials SET status = 'active', api_key_hash = ?1
-                 WHERE id = ?2 AND status = 'pending'",
-                args![hash.as_slice(), &row.id],
+                "UPDATE credentials SET status = 'active', api_key_hash = ?1,
+                 api_key_created_ms = ?2 WHERE id = ?3 AND status = 'pending'",
+                args![hash.as_slice(), now, &row.id],
+            )?;
+            // A credential the user holds uses the PUK up.
+            tx.execute(
+                "UPDATE users SET puk_hash = NULL, puk_failures = 0
+                 WHERE id = (SELECT user_id FROM credentials WHERE id = ?1)",
+                args![&row.id],
             )?;
             Ok(true)
         })?;
         if !confirmed {
-            return Ok(Confirmation::Refused(Verdict::Replayed));
+            return Ok(Confirmation::NothingPending);
         }
         Ok(Confirmation::Confirmed { api_key })
     }

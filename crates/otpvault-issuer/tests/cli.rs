@@ -127,6 +127,123 @@ fn the_admin_commands_work_as_documented() {
 
 #[cfg(unix)]
 #[test]
+fn puks_chosen_codes_resets_and_api_keys_from_the_command_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("issuer.db");
+    let puk_file = dir.path().join("mario.puk");
+    let out = issuer(
+        &db,
+        &[
+            "add-user",
+            "mario",
+            "--password-stdin",
+            "--puk-out",
+            puk_file.to_str().unwrap(),
+        ],
+        "portal password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "the PUK went to the file only");
+    let puk = std::fs::read_to_string(&puk_file).unwrap();
+    assert_eq!(puk.trim().len(), 10);
+    let mode = std::fs::metadata(&puk_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // An existing file is never written through (and the account is not changed).
+    let out = issuer(
+        &db,
+        &[
+            "reset-credential",
+            "mario",
+            "--puk-out",
+            puk_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&puk_file).unwrap(), puk);
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    // A chosen activation code: the first guesses are refused with the reason.
+    let out = issuer(&db, &["activation", "mario", "--code", "12345"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("regular sequence"));
+    let out = issuer(&db, &["activation", "mario", "--code", "48213"], "");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("48213 "));
+
+    // Enrol, confirm; a second confirmation says that nothing is pending; codes that are not
+    // codes are usage errors.
+    let out = issuer(&db, &["enrol", "mario"], "");
+    let token = otpvault_core::uri::parse(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    let code = token.code_at(now());
+    assert_eq!(
+        issuer(&db, &["confirm", "mario", "abc"], "").status.code(),
+        Some(2)
+    );
+    let out = issuer(&db, &["confirm", "mario", &code], "");
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(key.starts_with("ovk_"));
+    let out = issuer(&db, &["confirm", "mario", &code], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no enrolment of mario is pending"));
+    assert_eq!(
+        issuer(&db, &["verify", "mario", "abc"], "").status.code(),
+        Some(2)
+    );
+
+    // API keys: metadata, check, regenerate (the old key refused at once).
+    let out = issuer(&db, &["api-key", "mario"], "");
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        shown.contains("created 20") && shown.contains("last used never"),
+        "{shown}"
+    );
+    assert!(!shown.contains(&key[4..]));
+    let out = issuer(&db, &["check-api-key"], &format!("{key}\n"));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "mario");
+    let out = issuer(&db, &["api-key", "mario", "--regenerate"], "");
+    let new_key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(new_key.starts_with("ovk_") && new_key != key);
+    assert_eq!(
+        issuer(&db, &["check-api-key"], &format!("{key}\n"))
+            .status
+            .code(),
+        Some(1)
+    );
+    assert!(
+        issuer(&db, &["check-api-key"], &format!("{new_key}\n"))
+            .status
+            .success()
+    );
+
+    // The operator's reset: the credential is gone, a new PUK is printed.
+    let out = issuer(&db, &["reset-credential", "mario"], "");
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        printed.starts_with("PUK ") && printed.trim().len() == 14,
+        "{printed}"
+    );
+    assert_eq!(
+        issuer(&db, &["api-key", "mario"], "").status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        issuer(&db, &["check-api-key"], &format!("{new_key}\n"))
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn serve_answers_and_stops_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader, Read};
     let dir = tempfile::tempdir().unwrap();

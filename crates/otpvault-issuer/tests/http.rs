@@ -16,6 +16,8 @@ use otpvault_issuer::{Config, Issuer};
 
 struct Server {
     address: SocketAddr,
+    /// mario's PUK.
+    puk: String,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -44,7 +46,10 @@ fn start(limits: Limits, tls: Option<TlsFiles>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("issuer.db");
     let mut issuer = Issuer::open(&db, config()).unwrap();
-    issuer.add_user("mario", "portal password", 0).unwrap();
+    let puk = issuer
+        .add_user("mario", "portal password", 0)
+        .unwrap()
+        .to_string();
     drop(issuer);
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = std::sync::mpsc::channel();
@@ -61,6 +66,7 @@ fn start(limits: Limits, tls: Option<TlsFiles>) -> Server {
     let address = rx.recv_timeout(Duration::from_secs(30)).unwrap();
     Server {
         address,
+        puk,
         stop,
         thread: Some(thread),
         _dir: dir,
@@ -337,8 +343,11 @@ fn password_checks_queue_among_themselves_while_other_requests_go_on() {
 fn metrics_count_requests_verdicts_and_lockouts_without_names() {
     let server = start(limits(), None);
     let address = server.address;
-    let body = r#"{"username":"mario","password":"portal password"}"#;
-    let (status, _) = post(address, "/v1/portal/enrol", body);
+    let body = format!(
+        r#"{{"username":"mario","password":"portal password","puk":"{}"}}"#,
+        server.puk
+    );
+    let (status, _) = post(address, "/v1/portal/enrol", &body);
     assert_eq!(status, 200);
     for _ in 0..5 {
         let (status, _) = post(

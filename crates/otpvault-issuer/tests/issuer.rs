@@ -64,7 +64,7 @@ fn activate(
 
 fn a_95_s_slow_phone_activates_and_its_first_code_verifies_at_drift_zero(store: &Store) {
     let mut issuer = setup(store);
-    let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
+    let (code, _) = issuer.create_activation("mario", None, T0_MS).unwrap();
     assert_eq!(code.len(), 5);
     let phone = ManualClock::new(T0_MS / 1000 - 95);
     let mut now = T0_MS + 1_000;
@@ -128,7 +128,7 @@ fn a_95_s_slow_phone_activates_and_its_first_code_verifies_at_drift_zero(store: 
 
 fn three_wrong_codes_burn_the_activation_and_the_right_one_then_fails(store: &Store) {
     let mut issuer = setup(store);
-    let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
+    let (code, _) = issuer.create_activation("mario", None, T0_MS).unwrap();
     let wrong = if code.as_str() == "00000" {
         "11111"
     } else {
@@ -168,7 +168,7 @@ fn three_wrong_codes_burn_the_activation_and_the_right_one_then_fails(store: &St
 fn a_code_works_at_299_s_and_not_at_301_s(store: &Store) {
     let mut issuer = setup(store);
     for (age, expired) in [(299_000, false), (301_000, true)] {
-        let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
+        let (code, _) = issuer.create_activation("mario", None, T0_MS).unwrap();
         let phone = ManualClock::new(T0_MS / 1000);
         // The three requests start at `age` and take 50 ms each.
         let mut now = T0_MS + age;
@@ -191,7 +191,7 @@ fn a_code_works_at_299_s_and_not_at_301_s(store: &Store) {
 
 fn unknown_users_and_wrong_passwords_look_like_wrong_codes(store: &Store) {
     let mut issuer = setup(store);
-    let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
+    let (code, _) = issuer.create_activation("mario", None, T0_MS).unwrap();
     let phone = ManualClock::new(T0_MS / 1000);
     let mut now = T0_MS;
     let mut shapes = Vec::new();
@@ -231,7 +231,7 @@ fn unknown_users_and_wrong_passwords_look_like_wrong_codes(store: &Store) {
 
 fn malicious_client_messages_are_refused_without_harm(store: &Store) {
     let mut issuer = setup(store);
-    let (code, _) = issuer.create_activation("mario", T0_MS).unwrap();
+    let (code, _) = issuer.create_activation("mario", None, T0_MS).unwrap();
     let start = json!({"username": "mario", "password": "portal password",
                        "client_nonce": "00112233445566778899aabbccddeeff"})
     .to_string();
@@ -693,7 +693,7 @@ fn the_http_api_answers_with_the_documented_statuses(store: &Store) {
         },
     )
     .unwrap();
-    issuer
+    let puk = issuer
         .add_user("mario", "portal password", otpvault_issuer::now_ms())
         .unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -713,9 +713,19 @@ fn the_http_api_answers_with_the_documented_statuses(store: &Store) {
         captured.push(text.clone());
         (status, text, retry)
     };
+    // A first credential needs the PUK besides the password.
     let (status, body, _) = post(
         "/v1/portal/activation",
         &json!({"username": "mario", "password": "portal password"}).to_string(),
+    );
+    assert_eq!(
+        (status, body.as_str()),
+        (403, r#"{"error":"puk_required"}"#)
+    );
+    let (status, body, _) = post(
+        "/v1/portal/activation",
+        &json!({"username": "mario", "password": "portal password", "puk": puk.as_str()})
+            .to_string(),
     );
     assert_eq!(status, 200);
     let code = serde_json::from_str::<Value>(&body).unwrap()["code"]
