@@ -467,20 +467,25 @@ pub(crate) fn insert_credential(
     status: &str,
     source: &str,
     now_ms: u64,
-) -> Result<(), DbError> {
+) -> Result<(), IssuerError> {
+    // Sealed under the node's current KEK, when it has one.
+    let stored = config.keys.seal(id, secret)?;
     tx.execute(
         "INSERT INTO credentials (id, user_id, secret, algorithm, digits, period, status, source,
-         created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         created_ms, kek_id, wrapped_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         args![
             id,
             user_id,
-            secret,
+            stored.secret.as_slice(),
             config.algorithm.as_str(),
             config.digits,
             config.period,
             status,
             source,
-            to_i64(now_ms)
+            to_i64(now_ms),
+            stored.kek_id.clone(),
+            stored.wrapped_key.clone()
         ],
     )?;
     Ok(())

@@ -240,6 +240,18 @@ impl From<&Vec<u8>> for Value {
     }
 }
 
+impl From<Option<String>> for Value {
+    fn from(value: Option<String>) -> Self {
+        value.map_or(Self::Null, Self::Text)
+    }
+}
+
+impl From<Option<Vec<u8>>> for Value {
+    fn from(value: Option<Vec<u8>>) -> Self {
+        value.map_or(Self::Null, Self::Blob)
+    }
+}
+
 impl From<Option<i64>> for Value {
     fn from(value: Option<i64>) -> Self {
         value.map_or(Self::Null, Self::Int)
@@ -321,6 +333,8 @@ pub trait Sql {
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, DbError> {
         self.query_opt(sql, params)?.ok_or(DbError::NoRow)
     }
+    /// Every row of a query (keep it bounded with `LIMIT`).
+    fn query_all(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
 }
 
 /// A connection to either engine.
@@ -526,6 +540,23 @@ impl Sql for Db {
             }
         }
     }
+
+    fn query_all(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        match &mut self.engine {
+            Engine::Sqlite(conn, gate) => {
+                let _turn =
+                    (!is_read(sql)).then(|| gate.lock().unwrap_or_else(PoisonError::into_inner));
+                sqlite_rows(conn, sql, params, usize::MAX)
+            }
+            Engine::Postgres(pg) => {
+                let statement = pg.statement(sql)?;
+                let bound = bind(&statement, params)?;
+                let client = pg.client()?;
+                let rows = client.query(&statement, &refs(&bound))?;
+                rows.iter().map(pg_row).collect()
+            }
+        }
+    }
 }
 
 /// An open transaction (see [`Db::transaction`]).
@@ -584,6 +615,24 @@ impl Sql for Tx<'_> {
             Err(err) => Err(self.note(err)),
         }
     }
+
+    fn query_all(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let result = match &mut self.inner {
+            TxInner::Sqlite(tx) => return sqlite_rows(tx, sql, params, usize::MAX),
+            TxInner::Postgres { tx, statements } => {
+                let statement = match cached(tx, statements, sql) {
+                    Ok(statement) => statement,
+                    Err(err) => return Err(self.note(err)),
+                };
+                let bound = bind(&statement, params)?;
+                tx.query(&statement, &refs(&bound))
+            }
+        };
+        match result {
+            Ok(rows) => rows.iter().map(pg_row).collect(),
+            Err(err) => Err(self.note(err)),
+        }
+    }
 }
 
 fn sqlite_execute(
@@ -601,28 +650,42 @@ fn sqlite_query(
     sql: &str,
     params: &[Value],
 ) -> Result<Option<Row>, DbError> {
+    Ok(sqlite_rows(conn, sql, params, 1)?.pop())
+}
+
+/// At most `limit` rows.
+fn sqlite_rows(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Value],
+    limit: usize,
+) -> Result<Vec<Row>, DbError> {
     let mut statement = conn.prepare_cached(sql)?;
     let columns = statement.column_count();
     let mut rows = statement.query(rusqlite::params_from_iter(params.iter().map(SqliteValue)))?;
-    let Some(row) = rows.next()? else {
-        return Ok(None);
-    };
-    let mut values = Vec::with_capacity(columns);
-    for index in 0..columns {
-        use rusqlite::types::ValueRef;
-        values.push(match row.get_ref(index)? {
-            ValueRef::Null => Value::Null,
-            ValueRef::Integer(value) => Value::Int(value),
-            ValueRef::Text(text) => Value::Text(
-                std::str::from_utf8(text)
-                    .map_err(|_| DbError::Column(index))?
-                    .to_owned(),
-            ),
-            ValueRef::Blob(bytes) => Value::Blob(bytes.to_vec()),
-            ValueRef::Real(_) => return Err(DbError::Column(index)),
-        });
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let Some(row) = rows.next()? else {
+            break;
+        };
+        let mut values = Vec::with_capacity(columns);
+        for index in 0..columns {
+            use rusqlite::types::ValueRef;
+            values.push(match row.get_ref(index)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(value) => Value::Int(value),
+                ValueRef::Text(text) => Value::Text(
+                    std::str::from_utf8(text)
+                        .map_err(|_| DbError::Column(index))?
+                        .to_owned(),
+                ),
+                ValueRef::Blob(bytes) => Value::Blob(bytes.to_vec()),
+                ValueRef::Real(_) => return Err(DbError::Column(index)),
+            });
+        }
+        out.push(Row(values));
     }
-    Ok(Some(Row(values)))
+    Ok(out)
 }
 
 struct SqliteValue<'a>(&'a Value);

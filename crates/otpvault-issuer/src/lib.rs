@@ -18,6 +18,7 @@ pub mod db;
 pub mod http;
 pub mod metrics;
 pub mod password;
+pub mod seal;
 pub mod store;
 pub mod verifier;
 
@@ -54,6 +55,8 @@ pub struct Config {
     pub lockout_ms: u64,
     /// Argon2id memory in KiB for portal passwords.
     pub password_memory_kib: u32,
+    /// The key-encryption keys that seal credential secrets at rest (none: stored in clear).
+    pub keys: seal::Keyring,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             max_failures: 5,
             lockout_ms: 30_000,
             password_memory_kib: password::DEFAULT_MEMORY_KIB,
+            keys: seal::Keyring::default(),
         }
     }
 }
@@ -102,6 +106,9 @@ pub enum IssuerError {
     /// A chosen activation code is among the first guesses (the reason).
     #[error("choose another code: {0}")]
     WeakCode(&'static str),
+    /// A sealed secret could not be opened (the reason; never the key).
+    #[error("sealed secret: {0}")]
+    Sealed(&'static str),
     /// A row changed under too many concurrent requests to settle; try again.
     #[error("too many concurrent changes; try again")]
     Busy,

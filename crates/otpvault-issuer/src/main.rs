@@ -52,6 +52,11 @@ struct Cli {
     /// further failure, at most an hour).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     max_failures: u32,
+    /// A key-encryption key that seals credential secrets at rest: a 0600 file of 64 hex
+    /// digits (see generate-kek). Repeat it during a rotation: the first seals, all open.
+    /// OTPVAULT_ISSUER_KEK (64 hex digits) adds one after them.
+    #[arg(long = "kek-file")]
+    kek_files: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -90,6 +95,15 @@ enum Command {
     },
     /// Reads an API key from standard input and prints whose it is: exit 0 known, 1 not.
     CheckApiKey,
+    /// Writes a new random key-encryption key to a new 0600 file.
+    GenerateKek {
+        /// The file to create (an existing one is refused).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Re-seals every credential for the first --kek-file: re-wraps data keys sealed under the
+    /// others, seals secrets stored in clear. Nodes keep serving meanwhile.
+    RotateKek,
     /// Creates a 5-digit activation code for a user (valid 300 s) and prints it first.
     Activation {
         /// The username.
@@ -157,6 +171,30 @@ fn fail(err: &IssuerError) -> ExitCode {
     }
 }
 
+/// The keyring of `--kek-file` (in order) and `OTPVAULT_ISSUER_KEK`.
+fn keyring(files: &[PathBuf]) -> Result<otpvault_issuer::seal::Keyring, IssuerError> {
+    let mut keks = files
+        .iter()
+        .map(|path| otpvault_issuer::seal::Kek::from_file(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Ok(hex) = std::env::var("OTPVAULT_ISSUER_KEK") {
+        let hex = Zeroizing::new(hex);
+        keks.push(otpvault_issuer::seal::Kek::from_hex(&hex)?);
+    }
+    Ok(otpvault_issuer::seal::Keyring::new(keks))
+}
+
+/// Creates `path` (never an existing file or link) readable by its owner only, with `text`.
+fn write_new_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    std::io::Write::write_all(&mut file, format!("{text}\n").as_bytes())?;
+    file.sync_all()
+}
+
 /// Checked before the account changes, so that a PUK is never issued into nowhere.
 fn refuse_existing(path: &std::path::Path) -> Result<(), IssuerError> {
     if path.exists() {
@@ -172,15 +210,8 @@ fn give_puk(puk: &str, path: Option<&std::path::Path>) -> Result<(), IssuerError
         println!("PUK {puk}");
         return Ok(());
     };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(path).and_then(|mut file| {
-        std::io::Write::write_all(&mut file, format!("{puk}\n").as_bytes())?;
-        file.sync_all()
-    });
-    written.map_err(|_| IssuerError::InvalidInput("could not write the PUK file"))?;
+    write_new_private(path, puk)
+        .map_err(|_| IssuerError::InvalidInput("could not write the PUK file"))?;
     eprintln!("PUK written to {}", path.display());
     Ok(())
 }
@@ -233,6 +264,7 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
         period: cli.period,
         window: cli.window.min(10),
         max_failures: cli.max_failures,
+        keys: keyring(&cli.kek_files)?,
         ..Config::default()
     };
     if let Command::Serve {
@@ -296,6 +328,20 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
                     }
                 }
             }
+        }
+        Command::GenerateKek { out } => {
+            let hex = otpvault_issuer::seal::Kek::generate_hex()?;
+            let id = otpvault_issuer::seal::Kek::from_hex(&hex)?.id().to_owned();
+            write_new_private(&out, &hex)
+                .map_err(|_| IssuerError::InvalidInput("could not create the KEK file"))?;
+            eprintln!("KEK {id} written to {}", out.display());
+        }
+        Command::RotateKek => {
+            let done = issuer.rotate_kek()?;
+            println!(
+                "{} data keys re-wrapped, {} secrets sealed",
+                done.rewrapped, done.sealed
+            );
         }
         Command::CheckApiKey => {
             let mut line = Zeroizing::new(String::new());

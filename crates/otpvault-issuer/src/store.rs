@@ -82,6 +82,9 @@ const SQLITE: &[&str] = &[
         updated_ms INTEGER NOT NULL
     );
     ALTER TABLE activation_sessions ADD COLUMN password_ok INTEGER NOT NULL DEFAULT 1;",
+    // 3 → 4: secrets sealed at rest (the KEK's id and the wrapped data key; NULL: in clear).
+    "ALTER TABLE credentials ADD COLUMN kek_id TEXT;
+    ALTER TABLE credentials ADD COLUMN wrapped_key BLOB;",
 ];
 
 /// PostgreSQL: the same schema, migration for migration.
@@ -149,6 +152,9 @@ const POSTGRES: &[&str] = &[
         updated_ms BIGINT NOT NULL
     );
     ALTER TABLE activation_sessions ADD COLUMN password_ok BIGINT NOT NULL DEFAULT 1;",
+    // 3 → 4
+    "ALTER TABLE credentials ADD COLUMN kek_id TEXT;
+    ALTER TABLE credentials ADD COLUMN wrapped_key BYTEA;",
 ];
 
 /// Any key, the same on every node: the lock that serialises migrations.

@@ -90,11 +90,21 @@ struct CredentialRow {
 }
 
 impl CredentialRow {
-    /// From `id, secret, algorithm, digits, period, drift_steps`.
-    fn read(row: &Row) -> Result<Self, IssuerError> {
+    /// From `id, secret, algorithm, digits, period, drift_steps, kek_id, wrapped_key`; a sealed
+    /// secret is opened with the node's keyring.
+    fn read(row: &Row, keys: &crate::seal::Keyring) -> Result<Self, IssuerError> {
+        let id = row.text(0)?;
+        let stored = Zeroizing::new(row.blob(1)?);
+        let wrapped = row.opt_blob(7)?.map(Zeroizing::new);
+        let secret = keys.open(
+            &id,
+            &stored,
+            row.opt_text(6)?.as_deref(),
+            wrapped.as_deref().map(Vec::as_slice),
+        )?;
         Ok(Self {
-            id: row.text(0)?,
-            secret: Zeroizing::new(row.blob(1)?),
+            id,
+            secret,
             algorithm: row.text(2)?,
             digits: row.uint(3)?,
             period: row.uint(4)?,
@@ -128,12 +138,13 @@ impl Issuer {
         status: &str,
     ) -> Result<Option<CredentialRow>, IssuerError> {
         let sql = format!(
-            "SELECT id, secret, algorithm, digits, period, drift_steps FROM credentials
+            "SELECT id, secret, algorithm, digits, period, drift_steps, kek_id, wrapped_key
+             FROM credentials
              WHERE id = ({NEWEST_CREDENTIAL})"
         );
         self.db
             .query_opt(&sql, args![user, status])?
-            .map(|row| CredentialRow::read(&row))
+            .map(|row| CredentialRow::read(&row, &self.config.keys))
             .transpose()
     }
 
@@ -152,14 +163,14 @@ impl Issuer {
         let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
         // 1. The credential and its counters (a read: nothing is written before the verdict).
         let sql = format!(
-            "SELECT id, secret, algorithm, digits, period, drift_steps, locked_until_ms,
-                 failures FROM credentials WHERE id = ({NEWEST_CREDENTIAL})"
+            "SELECT id, secret, algorithm, digits, period, drift_steps, kek_id, wrapped_key,
+                 locked_until_ms, failures FROM credentials WHERE id = ({NEWEST_CREDENTIAL})"
         );
         let Some(found) = self.db.query_opt(&sql, args![user, status])? else {
             return Ok(Verdict::NoCredential);
         };
-        let row = CredentialRow::read(&found)?;
-        let (mut locked_until, mut failures) = (found.int(6)?, found.int(7)?);
+        let row = CredentialRow::read(&found, &self.config.keys)?;
+        let (mut locked_until, mut failures) = (found.int(8)?, found.int(9)?);
         drop(found);
         // Not a code of this credential at all: refused before anything is counted.
         let code = code.trim();

@@ -222,6 +222,57 @@ fn puks_chosen_codes_resets_and_api_keys_from_the_command_line() {
             .success()
     );
 
+    // A KEK: generated into a new 0600 file; a file others can read is refused.
+    let kek = dir.path().join("kek");
+    let out = issuer(&db, &["generate-kek", "--out", kek.to_str().unwrap()], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = std::fs::metadata(&kek).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let out = issuer(
+        &db,
+        &["--kek-file", kek.to_str().unwrap(), "rotate-kek"],
+        "",
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        "0 data keys re-wrapped, 1 secrets sealed"
+    );
+    // Without the KEK the sealed credential cannot be used: a storage failure (exit 3).
+    let later = token.code_at(now() + 30);
+    assert_eq!(
+        issuer(&db, &["verify", "mario", &later], "").status.code(),
+        Some(3)
+    );
+    let out = issuer(
+        &db,
+        &[
+            "--kek-file",
+            kek.to_str().unwrap(),
+            "verify",
+            "mario",
+            &later,
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::set_permissions(&kek, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = issuer(
+        &db,
+        &["--kek-file", kek.to_str().unwrap(), "rotate-kek"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
+
     // The operator's reset: the credential is gone, a new PUK is printed.
     let out = issuer(&db, &["reset-credential", "mario"], "");
     assert!(out.status.success());

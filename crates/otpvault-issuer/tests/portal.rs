@@ -342,6 +342,102 @@ fn codes_that_are_not_codes_count_nothing(store: &Store) {
     assert_eq!(failures, 0);
 }
 
+fn secrets_are_sealed_at_rest_and_rotate_without_downtime(store: &Store) {
+    use otpvault_issuer::seal::{Kek, Keyring};
+    use otpvault_issuer::verifier::Verdict;
+    let kek = |byte: u8| Kek::from_hex(&format!("{byte:02x}").repeat(32)).unwrap();
+    let with = |keks: Vec<Kek>| Config {
+        keys: Keyring::new(keks),
+        ..config()
+    };
+    // Sealed under A.
+    let mut node_a = Issuer::connect(&store.target, with(vec![kek(0xa1)])).unwrap();
+    let puk = node_a.add_user("mario", PASSWORD, T0_MS).unwrap();
+    let (_, body) = post(
+        &mut node_a,
+        "/v1/portal/enrol",
+        &json!({"username": "mario", "password": PASSWORD, "puk": puk.as_str()}),
+        T0_MS,
+    );
+    let token = otpvault_core::uri::parse(body["uri"].as_str().unwrap()).unwrap();
+    let raw = token.secret().expose().to_vec();
+    let generator = token.generator();
+    let code_at = |ms: u64| generator.totp(ms / 1000, 30).value.to_string();
+    assert!(matches!(
+        node_a
+            .confirm_enrolment("mario", &code_at(T0_MS), T0_MS)
+            .unwrap(),
+        otpvault_issuer::verifier::Confirmation::Confirmed { .. }
+    ));
+    let row = node_a
+        .db()
+        .query_one(
+            "SELECT secret, kek_id FROM credentials WHERE status = 'active'",
+            args![],
+        )
+        .unwrap();
+    assert_ne!(row.blob(0).unwrap(), raw);
+    assert_eq!(row.text(1).unwrap(), kek(0xa1).id());
+    // Nowhere in the SQLite file or its WAL.
+    if let otpvault_issuer::db::Target::Sqlite(path) = &store.target {
+        for suffix in ["", "-wal"] {
+            let bytes = std::fs::read(format!("{}{suffix}", path.display())).unwrap_or_default();
+            assert!(
+                !bytes.windows(raw.len()).any(|w| w == raw.as_slice()),
+                "{suffix}"
+            );
+        }
+    }
+    // A node without the KEK, or with another one, cannot open it (and says why).
+    let mut step = T0_MS + 30_000;
+    for keks in [vec![], vec![kek(0xb2)]] {
+        let mut node = Issuer::connect(&store.target, with(keks)).unwrap();
+        assert!(matches!(
+            node.verify("mario", &code_at(step), step),
+            Err(otpvault_issuer::IssuerError::Sealed(_))
+        ));
+    }
+    // Rotation: nodes hold B then A and keep verifying; rotate-kek re-wraps; then B alone does.
+    let mut both = Issuer::connect(&store.target, with(vec![kek(0xb2), kek(0xa1)])).unwrap();
+    assert!(matches!(
+        both.verify("mario", &code_at(step), step).unwrap(),
+        Verdict::Accepted { .. }
+    ));
+    // A credential stored in clear (before sealing was turned on) is sealed by the rotation.
+    let mut clear = Issuer::connect(&store.target, config()).unwrap();
+    clear.add_user("lucia", PASSWORD, T0_MS).unwrap();
+    let lucia = otpvault_core::uri::parse(&clear.enrol("lucia", T0_MS).unwrap())
+        .unwrap()
+        .generator();
+    let lucia_code = lucia.totp(T0_MS / 1000, 30).value.to_string();
+    clear
+        .confirm_enrolment("lucia", &lucia_code, T0_MS)
+        .unwrap();
+    let done = both.rotate_kek().unwrap();
+    assert_eq!((done.rewrapped, done.sealed), (1, 1));
+    assert_eq!(
+        both.rotate_kek().unwrap(),
+        otpvault_issuer::seal::Rotation::default()
+    );
+    step += 30_000;
+    let mut node_b = Issuer::connect(&store.target, with(vec![kek(0xb2)])).unwrap();
+    assert!(matches!(
+        node_b.verify("mario", &code_at(step), step).unwrap(),
+        Verdict::Accepted { .. }
+    ));
+    let lucia_next = lucia.totp(step / 1000, 30).value.to_string();
+    assert!(matches!(
+        node_b.verify("lucia", &lucia_next, step).unwrap(),
+        Verdict::Accepted { .. }
+    ));
+    let mut node_a = Issuer::connect(&store.target, with(vec![kek(0xa1)])).unwrap();
+    assert!(
+        node_a
+            .verify("mario", &code_at(step + 30_000), step + 30_000)
+            .is_err()
+    );
+}
+
 #[cfg(unix)]
 fn the_database_is_private(store: &Store) {
     use std::os::unix::fs::PermissionsExt;
@@ -376,4 +472,5 @@ on_both_engines![
     api_keys_are_shown_checked_and_regenerated,
     codes_that_are_not_codes_count_nothing,
     the_database_is_private,
+    secrets_are_sealed_at_rest_and_rotate_without_downtime,
 ];
