@@ -42,7 +42,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use otpvault_core::activation::{MAX_BODY, MAX_FIELD, parse_body, text_field};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -346,6 +347,10 @@ pub struct Limits {
     pub kdf_concurrency: usize,
     /// After the stop signal, how long open connections get to finish (10 s).
     pub shutdown_grace: Duration,
+    /// Password checks per second from one client address, with bursts of twice that; more
+    /// get 429 `rate_limited`. 0 (the default) turns it off: behind a reverse proxy every
+    /// request comes from the proxy's address, so set it where clients connect directly.
+    pub per_address_rate: u32,
 }
 
 impl Default for Limits {
@@ -357,6 +362,7 @@ impl Default for Limits {
             connections: 8,
             kdf_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             shutdown_grace: Duration::from_secs(10),
+            per_address_rate: 0,
         }
     }
 }
@@ -420,7 +426,53 @@ struct Shared {
     metrics: Metrics,
     db: Target,
     config: Config,
+    /// Token buckets of password checks by client address.
+    addresses: Mutex<HashMap<IpAddr, Bucket>>,
 }
+
+/// A token bucket: `tokens` left at `at`.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Addresses remembered at most; idle full buckets are forgotten first.
+const MAX_ADDRESSES: usize = 100_000;
+
+impl Shared {
+    /// Whether `peer` may have one more password check now; if not, the seconds to wait.
+    fn admit(&self, peer: IpAddr) -> Result<(), u64> {
+        let rate = f64::from(self.limits.per_address_rate);
+        if rate <= 0.0 {
+            return Ok(());
+        }
+        let burst = rate * 2.0;
+        let now = Instant::now();
+        let Ok(mut buckets) = self.addresses.lock() else {
+            return Ok(());
+        };
+        if buckets.len() >= MAX_ADDRESSES {
+            buckets.retain(|_, b| now.duration_since(b.at).as_secs_f64() * rate < burst);
+        }
+        let bucket = buckets.entry(peer).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        bucket.tokens =
+            (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - bucket.tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The client address of a connection, handed to its requests.
+#[derive(Clone, Copy)]
+struct Peer(IpAddr);
 
 fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, IssuerError> {
     use rustls_pki_types::pem::PemObject;
@@ -483,6 +535,7 @@ async fn run(
         metrics: Metrics::default(),
         db: db.clone(),
         config,
+        addresses: Mutex::new(HashMap::new()),
     });
     let router = axum::Router::new()
         .route("/metrics", axum::routing::get(metrics))
@@ -494,7 +547,7 @@ async fn run(
     tracing::info!(%address, tls = tls.is_some(), engine = db.engine(), "listening");
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 // Out of file descriptors and the like: wait a little rather than spin.
@@ -516,7 +569,8 @@ async fn run(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
+        let service =
+            TowerToHyperService::new(router.clone().layer(axum::Extension(Peer(peer.ip()))));
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
             .timer(TokioTimer::new())
@@ -596,6 +650,7 @@ async fn api(
     method: Method,
     uri: Uri,
     headers: axum::http::HeaderMap,
+    peer: Option<axum::Extension<Peer>>,
     body: Body,
 ) -> Response<Body> {
     let start = Instant::now();
@@ -605,7 +660,21 @@ async fn api(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(|key| Zeroizing::new(key.trim().to_owned()));
-    let answer = handle(&shared, &method, &path, bearer, body).await;
+    let admitted = match peer {
+        Some(peer) if checks_password(&method, &path) => shared.admit(peer.0.0),
+        _ => Ok(()),
+    };
+    let answer = match admitted {
+        Err(seconds) => {
+            let mut out = answer(
+                429,
+                json!({"error": "rate_limited", "retry_after": seconds}),
+            );
+            out.retry_after = Some(seconds);
+            out
+        }
+        Ok(()) => handle(&shared, &method, &path, bearer, body).await,
+    };
     let route = route_label(&path);
     shared
         .metrics

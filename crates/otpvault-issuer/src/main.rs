@@ -131,6 +131,10 @@ enum Command {
         /// Client connections open at once; more are closed at once.
         #[arg(long, default_value_t = 1024)]
         max_connections: usize,
+        /// Password checks per second from one client address (bursts of twice that); more get
+        /// 429. 0: off (behind a reverse proxy every client has the proxy's address).
+        #[arg(long, default_value_t = 0)]
+        per_address_rate: u32,
     },
     /// Starts an enrolment: prints the otpauth:// URI and writes its QR code.
     Enrol {
@@ -370,6 +374,7 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
             tls_cert,
             tls_key,
             max_connections,
+            per_address_rate,
             ..
         } => {
             // One JSON line per event on standard error (routes, statuses and times only).
@@ -379,6 +384,7 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
                 .try_init();
             let mut options = otpvault_issuer::http::ServeOptions::default();
             options.limits.max_connections = max_connections;
+            options.limits.per_address_rate = per_address_rate;
             if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
                 options.tls = Some(otpvault_issuer::http::TlsFiles { cert, key });
             }

@@ -417,3 +417,33 @@ fn tls_serves_the_api_and_refuses_plain_http() {
     let (status, _) = get(address, "/v1/health");
     assert_eq!(status, 0);
 }
+
+#[test]
+fn one_address_gets_a_bounded_rate_of_password_checks() {
+    // 2 checks a second, bursts of 4: of 10 at once, 4 are checked and 6 refused with a
+    // Retry-After, whatever their password; requests without a password check go on.
+    let server = start(
+        Limits {
+            per_address_rate: 2,
+            ..limits()
+        },
+        None,
+    );
+    let body = r#"{"username":"mario","password":"guess","code":"123456"}"#;
+    let statuses: Vec<u16> = (0..10)
+        .map(|_| post(server.address, "/v1/verify", body).0)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 401).count(),
+        4,
+        "{statuses:?}"
+    );
+    let (status, answer) = post(server.address, "/v1/verify", body);
+    assert_eq!(status, 429);
+    assert!(answer.contains("rate_limited"), "{answer}");
+    assert_eq!(get(server.address, "/v1/health").0, 200);
+    assert_eq!(get(server.address, "/metrics").0, 200);
+    // The bucket refills: a second later, checks go through again.
+    std::thread::sleep(Duration::from_millis(1_100));
+    assert_eq!(post(server.address, "/v1/verify", body).0, 401);
+}
