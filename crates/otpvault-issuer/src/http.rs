@@ -205,6 +205,7 @@ pub fn route_with_bearer(
             | "/v1/portal/confirm"
             | "/v1/portal/api-key"
             | "/v1/portal/api-key/regenerate"
+            | "/v1/resync"
             | "/v1/verify",
         ) => portal(issuer, path, body, now_ms).unwrap_or_else(|a| a),
         (
@@ -219,6 +220,7 @@ pub fn route_with_bearer(
             | "/v1/portal/api-key"
             | "/v1/portal/api-key/regenerate"
             | "/v1/portal/whoami"
+            | "/v1/resync"
             | "/v1/verify",
         ) => error(405, "method_not_allowed"),
         _ => error(404, "not_found"),
@@ -322,6 +324,15 @@ fn portal(issuer: &mut Issuer, path: &str, body: &str, now_ms: u64) -> Result<An
                 .regenerate_api_key(&username, now_ms)
                 .map_err(internal)?;
             answer(200, json!({"api_key": key.as_str()}))
+        }
+        "/v1/resync" => {
+            let first = text_field(&map, "code1", 16, "code1").map_err(|_| malformed("code1"))?;
+            let second = text_field(&map, "code2", 16, "code2").map_err(|_| malformed("code2"))?;
+            verdict_answer(
+                &issuer
+                    .resync(&username, &first, &second, now_ms)
+                    .map_err(internal)?,
+            )
         }
         _ => verdict_answer(
             &issuer
@@ -641,6 +652,7 @@ fn checks_password(method: &Method, path: &str) -> bool {
                 | "/v1/portal/confirm"
                 | "/v1/portal/api-key"
                 | "/v1/portal/api-key/regenerate"
+                | "/v1/resync"
                 | "/v1/verify"
         )
 }

@@ -135,9 +135,25 @@ impl Issuer {
     /// Connects to the database at `target` (an SQLite file or a PostgreSQL URL) and runs the
     /// migrations it lacks.
     pub fn connect(target: &Target, config: Config) -> Result<Self, IssuerError> {
-        let mut db = Db::connect(target)?;
-        store::migrate(&mut db)?;
-        Ok(Self { db, config })
+        // SQLite may answer "busy" without waiting while another connection creates the file
+        // or switches it to WAL (nodes and pools starting together): a few short retries.
+        let mut attempt = 0;
+        loop {
+            let opened = Db::connect(target)
+                .map_err(IssuerError::from)
+                .and_then(|mut db| store::migrate(&mut db).map(|()| db));
+            match opened {
+                Ok(db) => return Ok(Self { db, config }),
+                Err(IssuerError::Storage(db::DbError::Sqlite(rusqlite::Error::SqliteFailure(
+                    failure,
+                    _,
+                )))) if failure.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 50 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(err) => return Err(err),
+            }
+        }
     }
 
     /// The configuration.

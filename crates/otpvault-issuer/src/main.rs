@@ -151,6 +151,16 @@ enum Command {
         /// The code the app shows.
         code: String,
     },
+    /// Resynchronises a credential whose device clock is far off with two consecutive codes
+    /// (within 50 minutes either side of now): exit 0 when accepted, 1 when refused.
+    Resync {
+        /// The username.
+        name: String,
+        /// A code.
+        first: String,
+        /// The code after it.
+        second: String,
+    },
     /// Verifies a code: exit 0 when accepted, 1 when refused.
     Verify {
         /// The username.
@@ -443,6 +453,24 @@ fn run(cli: Cli) -> Result<ExitCode, IssuerError> {
                     return Ok(ExitCode::from(status));
                 }
             }
+        }
+        Command::Resync {
+            name,
+            first,
+            second,
+        } => {
+            let verdict = issuer.resync(&name, &first, &second, now_ms())?;
+            if matches!(verdict, Verdict::Accepted { .. }) {
+                println!("resynchronised: {}", verdict_text(&verdict));
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("otpvault-issuer: {}", verdict_text(&verdict));
+            let status = if matches!(verdict, Verdict::Malformed { .. }) {
+                2
+            } else {
+                1
+            };
+            return Ok(ExitCode::from(status));
         }
         Command::Verify { name, code, json } => {
             let verdict = issuer.verify(&name, &code, now_ms())?;

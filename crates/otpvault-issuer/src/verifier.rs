@@ -41,6 +41,57 @@ fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Steps either side of now that a resync searches (100 steps of 30 s: 50 minutes), and the
+/// largest drift a credential keeps.
+pub const RESYNC_STEPS: i64 = 100;
+
+/// What a verification checks: one code, or two consecutive ones (a resync).
+#[derive(Clone, Copy)]
+enum Probe<'a> {
+    Code(&'a str),
+    Resync(&'a str, &'a str),
+}
+
+/// The step of the second of two consecutive codes within [`RESYNC_STEPS`] of now (the pair
+/// closest to now wins), its drift, and the step of the first code.
+fn resync_step(
+    row: &CredentialRow,
+    first: &str,
+    second: &str,
+    now_ms: u64,
+) -> Result<Option<(u64, i64, u64)>, IssuerError> {
+    let secret = Secret::from_bytes(row.secret.to_vec())
+        .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
+    let generator = Generator::new(
+        &secret,
+        parse_algorithm(&row.algorithm),
+        Format::Decimal(row.digits),
+    )
+    .map_err(|_| IssuerError::InvalidInput("stored credential"))?;
+    let current = now_ms / 1000 / u64::from(row.period.max(1));
+    let mut best: Option<(u64, i64, u64)> = None;
+    let mut previous: Option<(u64, bool)> = None;
+    for offset in -RESYNC_STEPS..=RESYNC_STEPS {
+        let Some(step) = current.checked_add_signed(offset) else {
+            previous = None;
+            continue;
+        };
+        let code = generator.value_at(step);
+        // Both comparisons at every step, in constant time.
+        let is_first = otpvault_core::otp::codes_equal(code.as_str(), first.trim());
+        let is_second = otpvault_core::otp::codes_equal(code.as_str(), second.trim());
+        if let Some((before, first_matched)) = previous
+            && first_matched
+            && is_second
+            && best.is_none_or(|(_, drift, _)| offset.abs() < drift.abs())
+        {
+            best = Some((step, offset, before));
+        }
+        previous = Some((step, is_first));
+    }
+    Ok(best)
+}
+
 fn locked_out(until: i64, now: i64) -> Verdict {
     Verdict::LockedOut {
         retry_after_ms: u64::try_from(until.saturating_sub(now)).unwrap_or(0),
@@ -150,13 +201,27 @@ impl Issuer {
 
     /// Verifies `code` for the user's active credential at `now_ms`.
     pub fn verify(&mut self, user: &str, code: &str, now_ms: u64) -> Result<Verdict, IssuerError> {
-        self.verify_status(user, code, now_ms, "active")
+        self.verify_status(user, Probe::Code(code), now_ms, "active")
+    }
+
+    /// Resynchronises a credential whose device clock is far off, as LinOTP and Duo do: two
+    /// consecutive codes (`first`, then the one after it) found together within
+    /// [`RESYNC_STEPS`] steps either side of now are accepted, and the drift they show centres
+    /// the window of later verifications. A failed resync counts as one wrong code.
+    pub fn resync(
+        &mut self,
+        user: &str,
+        first: &str,
+        second: &str,
+        now_ms: u64,
+    ) -> Result<Verdict, IssuerError> {
+        self.verify_status(user, Probe::Resync(first, second), now_ms, "active")
     }
 
     fn verify_status(
         &mut self,
         user: &str,
-        code: &str,
+        probe: Probe<'_>,
         now_ms: u64,
         status: &str,
     ) -> Result<Verdict, IssuerError> {
@@ -173,29 +238,48 @@ impl Issuer {
         let (mut locked_until, mut failures) = (found.int(8)?, found.int(9)?);
         drop(found);
         // Not a code of this credential at all: refused before anything is counted.
-        let code = code.trim();
-        if code.len() != usize::from(row.digits) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        let well_formed = |code: &str| {
+            let code = code.trim();
+            code.len() == usize::from(row.digits) && code.bytes().all(|b| b.is_ascii_digit())
+        };
+        let codes_ok = match probe {
+            Probe::Code(code) => well_formed(code),
+            Probe::Resync(first, second) => well_formed(first) && well_formed(second),
+        };
+        if !codes_ok {
             return Ok(Verdict::Malformed { digits: row.digits });
         }
         if locked_until > now {
             return Ok(locked_out(locked_until, now));
         }
 
-        // 2. Constant-time comparison over the window.
-        let matched = self.matching_step(&row, code, now_ms)?;
+        // 2. Constant-time comparison over the window: the accepted step, its drift, and the
+        //    oldest step the probe used (which must be newer than the last accepted one).
+        let matched = match probe {
+            Probe::Code(code) => self
+                .matching_step(&row, code, now_ms)?
+                .map(|(step, drift)| (step, drift, step)),
+            Probe::Resync(first, second) => resync_step(&row, first, second, now_ms)?,
+        };
 
         // 3. One conditional write decides, atomically on both engines; the answer is given
         //    only after it is committed. A write that finds the row changed since it was read
         //    (a concurrent request) reads again and retries, so every wrong code is counted
         //    exactly once and no request acts on a lockout it has not seen.
         for _ in 0..MAX_CONTENTION_RETRIES {
-            if let Some((step, drift_steps)) = matched {
+            if let Some((step, drift_steps, oldest)) = matched {
                 // Compare-and-swap on the last accepted step, unless locked out meanwhile.
                 let changed = self.db.execute(
                     "UPDATE credentials SET last_step = ?1, failures = 0, locked_until_ms = 0,
-                     drift_steps = ?2 WHERE id = ?3 AND (last_step IS NULL OR last_step < ?1)
+                     drift_steps = ?2 WHERE id = ?3 AND (last_step IS NULL OR last_step < ?5)
                      AND locked_until_ms <= ?4",
-                    args![to_i64(step), drift_steps, &row.id, now],
+                    args![
+                        to_i64(step),
+                        drift_steps.clamp(-RESYNC_STEPS, RESYNC_STEPS),
+                        &row.id,
+                        now,
+                        to_i64(oldest)
+                    ],
                 )?;
                 if changed == 1 {
                     return Ok(Verdict::Accepted { step, drift_steps });
@@ -264,10 +348,16 @@ impl Issuer {
         let period = u64::from(row.period.max(1));
         let current = now_ms / 1000 / period;
         // The window around the current step, stretched by the drift the last accepted code
-        // showed (at most `window` more steps, on that side only).
+        // showed (at most `window` more steps, on that side only); after a resync found a drift
+        // beyond what that reaches, the window is centred on it.
         let window = i64::from(self.config.window);
-        let drift = row.drift_steps.clamp(-window, window);
-        let (low, high) = (-window + drift.min(0), window + drift.max(0));
+        let drift = row.drift_steps.clamp(-RESYNC_STEPS, RESYNC_STEPS);
+        let stretched = drift.clamp(-window, window);
+        let (low, high) = if drift.abs() <= 2 * window {
+            (-window + stretched.min(0), window + stretched.max(0))
+        } else {
+            (drift - window, drift + window)
+        };
         let mut matched: Option<(u64, i64)> = None;
         for offset in low..=high {
             let Some(step) = current.checked_add_signed(offset) else {
@@ -345,7 +435,7 @@ impl Issuer {
         code: &str,
         now_ms: u64,
     ) -> Result<Confirmation, IssuerError> {
-        let verdict = self.verify_status(user, code, now_ms, "pending")?;
+        let verdict = self.verify_status(user, Probe::Code(code), now_ms, "pending")?;
         match verdict {
             Verdict::Accepted { .. } => {}
             Verdict::NoCredential => return Ok(Confirmation::NothingPending),

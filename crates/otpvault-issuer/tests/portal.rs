@@ -438,6 +438,73 @@ fn secrets_are_sealed_at_rest_and_rotate_without_downtime(store: &Store) {
     );
 }
 
+fn a_clock_far_off_is_resynchronised_with_two_consecutive_codes(store: &Store) {
+    use otpvault_issuer::verifier::Verdict;
+    let mut issuer = store.open(config());
+    let (generator, _) = enrolled(&mut issuer, T0_MS);
+    // The phone runs 20 minutes (40 steps) ahead: its code is refused.
+    let now = T0_MS + 300_000;
+    let phone = |now: u64| now + 1_200_000;
+    let at = |ms: u64| generator.totp(ms / 1000, 30).value.to_string();
+    let body = |first: &str, second: &str| json!({"username": "mario", "password": PASSWORD, "code1": first, "code2": second});
+    assert!(matches!(
+        issuer.verify("mario", &at(phone(now)), now).unwrap(),
+        Verdict::Wrong { .. }
+    ));
+    // Two codes that are not consecutive: refused, counted as one wrong code.
+    let (status, answer) = post(
+        &mut issuer,
+        "/v1/resync",
+        &body(&at(phone(now)), &at(phone(now) + 60_000)),
+        now,
+    );
+    assert_eq!((status, answer["failures"].as_u64()), (401, Some(2)));
+    assert_eq!(
+        post(&mut issuer, "/v1/resync", &body("12", "x"), now).0,
+        400
+    );
+    // Two consecutive codes: accepted, the drift recorded.
+    let (status, answer) = post(
+        &mut issuer,
+        "/v1/resync",
+        &body(&at(phone(now)), &at(phone(now) + 30_000)),
+        now,
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["drift_steps"], 41);
+    // The same pair again is a replay.
+    let (status, _) = post(
+        &mut issuer,
+        "/v1/resync",
+        &body(&at(phone(now)), &at(phone(now) + 30_000)),
+        now,
+    );
+    assert_eq!(status, 409);
+    // Later codes from the phone verify, centred on its drift; a code of the true time does not.
+    let later = now + 90_000;
+    assert!(matches!(
+        issuer.verify("mario", &at(phone(later)), later).unwrap(),
+        Verdict::Accepted {
+            drift_steps: 40,
+            ..
+        }
+    ));
+    let after = later + 30_000;
+    assert!(matches!(
+        issuer.verify("mario", &at(after), after).unwrap(),
+        Verdict::Wrong { .. }
+    ));
+    // Beyond the resync window (100 steps), nothing is found.
+    let far = after + 60_000;
+    let far_phone = far + 3_300_000;
+    assert!(matches!(
+        issuer
+            .resync("mario", &at(far_phone), &at(far_phone + 30_000), far)
+            .unwrap(),
+        Verdict::Wrong { .. }
+    ));
+}
+
 #[cfg(unix)]
 fn the_database_is_private(store: &Store) {
     use std::os::unix::fs::PermissionsExt;
@@ -473,4 +540,5 @@ on_both_engines![
     codes_that_are_not_codes_count_nothing,
     the_database_is_private,
     secrets_are_sealed_at_rest_and_rotate_without_downtime,
+    a_clock_far_off_is_resynchronised_with_two_consecutive_codes,
 ];
