@@ -35,6 +35,7 @@
 mod client;
 pub mod cpace;
 mod server;
+pub mod time;
 
 pub use client::{Activated, ActivationClient, Request, Step};
 pub use server::{

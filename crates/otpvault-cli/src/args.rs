@@ -220,6 +220,19 @@ pub enum Command {
         #[arg(allow_negative_numbers = true, value_parser = parse_offset)]
         seconds: Option<i64>,
     },
+    /// Ask a token's issuer for the time (an otpvault issuer's /v1/time, answered under the
+    /// token's own key, so no one in the middle can shift it): prints the offset, warns when
+    /// this computer's clock is more than 15 s off; --apply stores it as the time offset.
+    TimeSync {
+        /// The issuer's origin, `https://HOST[:PORT]`.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The token's id (see `list`).
+        id: i64,
+        /// Store the measured offset as the vault's time correction.
+        #[arg(long)]
+        apply: bool,
+    },
     /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain or
     /// encrypted, 2FAS plain or encrypted, andOTP plain or encrypted, Bitwarden JSON/CSV, Steam
     /// .maFile, FreeOTP+, LastPass, Stratum/Authenticator Pro plain or encrypted, Ente Auth plain

@@ -109,6 +109,13 @@ pub enum Report {
     Policy(UnlockPolicy),
     /// `time-offset`.
     TimeOffset(i64),
+    /// `time-sync`: the measured offset, and the correction stored with `--apply`.
+    TimeSync {
+        /// The measurement.
+        sync: otpvault_core::activation::time::TimeSync,
+        /// Seconds stored as the time offset.
+        applied: Option<i64>,
+    },
     /// `export --uris`.
     Uris(Vec<Zeroizing<String>>),
     /// `export --format aegis…` to standard output: the file's text, printed as it is.
@@ -311,6 +318,13 @@ impl Report {
             Report::PinChanged => json!({"pin_changed": true}),
             Report::Policy(policy) => json!({"policy": policy_name(*policy)}),
             Report::TimeOffset(offset) => json!({"time_offset": offset}),
+            Report::TimeSync { sync, applied } => json!({
+                "offset_ms": sync.offset_ms,
+                "uncertainty_ms": sync.uncertainty_ms,
+                "authenticated": sync.authenticated,
+                "far_off": sync.far_off(),
+                "time_offset_applied": applied,
+            }),
             // Written by `print` straight from the zeroizing strings, never copied into a Value.
             Report::Uris(_) | Report::Raw(_) => Value::Null,
             Report::Exported {
@@ -418,6 +432,31 @@ impl Report {
             Report::PinChanged => vec!["PIN changed.".into()],
             Report::Policy(policy) => vec![format!("Policy: {}", policy_name(*policy))],
             Report::TimeOffset(offset) => vec![format!("Time offset: {offset:+} s")],
+            Report::TimeSync { sync, applied } => {
+                let seconds = sync.offset_ms as f64 / 1000.0;
+                let mut lines = vec![format!(
+                    "The issuer's clock is {:.1} s {} this computer's (within {:.2} s; answer \
+                     authenticated with the token's key).",
+                    seconds.abs(),
+                    if sync.offset_ms >= 0 {
+                        "ahead of"
+                    } else {
+                        "behind"
+                    },
+                    sync.uncertainty_ms as f64 / 1000.0
+                )];
+                if sync.far_off() {
+                    lines.push(
+                        "Warning: this computer's clock is more than 15 s off; codes may be \
+                         refused. Correct the clock, or run time-sync --apply."
+                            .into(),
+                    );
+                }
+                if let Some(applied) = applied {
+                    lines.push(format!("Time offset set to {applied:+} s."));
+                }
+                lines
+            }
             // Written by `print` straight from the zeroizing strings.
             Report::Uris(_) | Report::Raw(_) => Vec::new(),
             Report::Exported {

@@ -183,7 +183,7 @@ fn otp_pat_activation_with_the_cli_stores_the_token_and_its_first_code_verifies(
 
 #[test]
 fn cargos_enrolment_scans_the_issuers_png_and_confirms_with_the_printed_code() {
-    let (dir, vault, mut issuer, _server) = setup();
+    let (dir, vault, mut issuer, server) = setup();
     let uri = issuer.enrol("mario", now_ms()).unwrap();
     let png = dir.path().join("enrol.png");
     otpvault_qr::write_png(&uri, &png).unwrap();
@@ -204,4 +204,62 @@ fn cargos_enrolment_scans_the_issuers_png_and_confirms_with_the_printed_code() {
         Confirmation::Confirmed { api_key } => assert!(api_key.starts_with("ovk_")),
         other => panic!("{other:?}"),
     }
+
+    // The token asks its issuer for the time, checked with its own key; --apply stores it.
+    let id = added["id"].as_i64().unwrap().to_string();
+    let out = otpvault(
+        &vault,
+        &[
+            "--json",
+            "time-sync",
+            "--server",
+            &server.origin,
+            &id,
+            "--apply",
+        ],
+        &format!("{PIN}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sync: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sync["authenticated"], true);
+    assert!(sync["offset_ms"].as_i64().unwrap().abs() < 2_000, "{sync}");
+    assert_eq!(sync["time_offset_applied"], 0);
+    // Someone in the middle answers with a shifted time: refused (exit 7), nothing stored.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let fake = format!("http://{}", listener.local_addr().unwrap());
+    let forger = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer).unwrap();
+        let body = format!(
+            r#"{{"server_time_ms":{},"mac":"{}"}}"#,
+            now_ms() + 3_600_000,
+            "00".repeat(32)
+        );
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(answer.as_bytes()).unwrap();
+    });
+    let out = otpvault(
+        &vault,
+        &["--json", "time-sync", "--server", &fake, &id, "--apply"],
+        &format!("{PIN}\n"),
+    );
+    forger.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offset = otpvault(&vault, &["--json", "time-offset"], &format!("{PIN}\n"));
+    let offset: Value = serde_json::from_slice(&offset.stdout).unwrap();
+    assert_eq!(offset["time_offset"], 0);
 }

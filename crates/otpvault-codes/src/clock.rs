@@ -64,6 +64,11 @@ pub trait Clock: Send + Sync {
     /// goes backwards and ignores wall-clock changes (Android's `SystemClock.elapsedRealtime()`,
     /// Apple's `clock_gettime_nsec_np(CLOCK_MONOTONIC) / 1_000_000`, Linux `CLOCK_BOOTTIME`).
     fn monotonic_millis(&self) -> u64;
+    /// Milliseconds since the Unix epoch by the wall clock (a time request's send time); by
+    /// default the whole seconds.
+    fn wall_millis(&self) -> u64 {
+        self.wall_seconds().saturating_mul(1000)
+    }
 }
 
 /// The operating system's clocks: the wall clock, and the boot-time clock that counts sleep
@@ -97,6 +102,12 @@ impl Clock for SystemClock {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
+    }
+
+    fn wall_millis(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 
     #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]

@@ -23,6 +23,7 @@ pub mod activation;
 pub mod background;
 pub mod codes;
 pub mod error;
+pub mod time;
 pub mod transfer;
 pub mod types;
 pub mod vault;

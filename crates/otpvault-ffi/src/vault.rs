@@ -293,6 +293,18 @@ impl OtpVault {
         Ok(self.inner.time_offset(None)?)
     }
 
+    /// A time request to the issuer of token `id` (`otpvault-time/v1`), checked with the token's
+    /// own key: send `body()` to the issuer's origin + `path()`, then `finish` with the answer.
+    pub fn time_sync(&self, id: i64) -> Result<Arc<crate::time::TimeSyncClient>, OtpError> {
+        let (client, body, sent_mono) = self.inner.time_sync_request(None, id)?;
+        Ok(Arc::new(crate::time::TimeSyncClient::new(
+            client,
+            body,
+            self.inner.clock(),
+            sent_mono,
+        )))
+    }
+
     /// Sets the time correction added to the device clock for every TOTP code.
     pub fn set_time_offset(&self, seconds: i64) -> Result<(), OtpError> {
         Ok(self.inner.set_time_offset(None, seconds)?)

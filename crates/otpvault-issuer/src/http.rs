@@ -194,6 +194,18 @@ pub fn route_with_bearer(
         },
         ("GET", "/v1/health") => answer(200, json!({"status": "ok"})),
         ("POST", "/v1/activation/start") => step_answer(issuer.activation_start(body, now_ms)),
+        ("POST", "/v1/time") => match issuer.time_answer(body, now_ms) {
+            Ok(body) => Answer {
+                status: 200,
+                body,
+                retry_after: None,
+                verification: None,
+            },
+            Err(IssuerError::InvalidInput(what)) => {
+                answer(400, json!({"error": "malformed", "what": what}))
+            }
+            Err(err) => internal(err),
+        },
         ("POST", "/v1/activation/exchange") => {
             step_answer(issuer.activation_exchange(body, now_ms))
         }
@@ -220,6 +232,7 @@ pub fn route_with_bearer(
             | "/v1/portal/api-key"
             | "/v1/portal/api-key/regenerate"
             | "/v1/portal/whoami"
+            | "/v1/time"
             | "/v1/resync"
             | "/v1/verify",
         ) => error(405, "method_not_allowed"),

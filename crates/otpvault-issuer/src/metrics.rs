@@ -27,6 +27,7 @@ pub fn route_label(path: &str) -> &'static str {
         "/v1/portal/confirm" => "/v1/portal/confirm",
         "/v1/verify" => "/v1/verify",
         "/v1/resync" => "/v1/resync",
+        "/v1/time" => "/v1/time",
         "/v1/portal/api-key" => "/v1/portal/api-key",
         "/v1/portal/api-key/regenerate" => "/v1/portal/api-key/regenerate",
         "/v1/portal/whoami" => "/v1/portal/whoami",

@@ -204,6 +204,24 @@ impl Issuer {
         self.verify_status(user, Probe::Code(code), now_ms, "active")
     }
 
+    /// `POST /v1/time` (`otpvault-time/v1`, see [`otpvault_core::activation::time`]): the
+    /// server's time under the MAC of the user's active credential, so the app can check it. An
+    /// unknown account gets an answer under a random key, which the app refuses like a forgery.
+    pub fn time_answer(&mut self, body: &str, now_ms: u64) -> Result<String, IssuerError> {
+        use otpvault_core::activation::{self, time};
+        let map = activation::parse_body(body)
+            .map_err(|_| IssuerError::InvalidInput("a time request is {account, nonce}"))?;
+        let account = activation::text_field(&map, "account", activation::MAX_FIELD, "account")
+            .map_err(|_| IssuerError::InvalidInput("account"))?;
+        let nonce = activation::hex_field(&map, "nonce", 16, "nonce")
+            .map_err(|_| IssuerError::InvalidInput("nonce"))?;
+        let key = match self.credential(&account, "active")? {
+            Some(row) => time::time_key(&row.secret),
+            None => Zeroizing::new(random::<32>()?),
+        };
+        Ok(time::time_answer(&key, &account, &nonce, now_ms))
+    }
+
     /// Resynchronises a credential whose device clock is far off, as LinOTP and Duo do: two
     /// consecutive codes (`first`, then the one after it) found together within
     /// [`RESYNC_STEPS`] steps either side of now are accepted, and the drift they show centres

@@ -505,6 +505,50 @@ fn a_clock_far_off_is_resynchronised_with_two_consecutive_codes(store: &Store) {
     ));
 }
 
+fn the_time_is_authenticated_and_a_shifted_answer_refused(store: &Store) {
+    use otpvault_core::activation::ActivationError;
+    use otpvault_core::activation::time::TimeClient;
+    let mut issuer = store.open(config());
+    issuer.add_user("mario", PASSWORD, T0_MS).unwrap();
+    let token = otpvault_core::uri::parse(&issuer.enrol("mario", T0_MS).unwrap()).unwrap();
+    let code = token.generator().totp(T0_MS / 1000, 30).value.to_string();
+    issuer.confirm_enrolment("mario", &code, T0_MS).unwrap();
+    let secret = token.secret().expose().to_vec();
+    // The phone's clock is 42 s behind the server's; the round trip takes 200 ms.
+    let server_now = T0_MS + 100_100;
+    let sent = server_now - 42_000 - 100;
+    let (client, body) = TimeClient::new(&secret, "mario", sent).unwrap();
+    let answer = route(&mut issuer, "POST", "/v1/time", &body, server_now);
+    let sync = client
+        .finish(answer.status, &answer.body, sent + 200)
+        .unwrap();
+    assert_eq!(sync.offset_ms, 42_000);
+    assert_eq!(sync.uncertainty_ms, 100);
+    assert!(sync.authenticated && sync.far_off());
+    // Someone in the middle shifts the time: refused.
+    let shifted = answer.body.replace(
+        &server_now.to_string(),
+        &(server_now + 3_600_000).to_string(),
+    );
+    assert_ne!(shifted, answer.body);
+    assert!(matches!(
+        client.finish(200, &shifted, sent + 200),
+        Err(ActivationError::ServerNotAuthenticated { .. })
+    ));
+    // An answer made for another request (a replayed one) is refused too.
+    let (other, _) = TimeClient::new(&secret, "mario", sent).unwrap();
+    assert!(other.finish(200, &answer.body, sent + 200).is_err());
+    // An unknown account gets an answer that verifies under no key anyone has.
+    let (stranger, body) = TimeClient::new(&secret, "nobody", sent).unwrap();
+    let answer = route(&mut issuer, "POST", "/v1/time", &body, server_now);
+    assert_eq!(answer.status, 200);
+    assert!(stranger.finish(200, &answer.body, sent + 200).is_err());
+    assert_eq!(
+        route(&mut issuer, "POST", "/v1/time", "{}", server_now).status,
+        400
+    );
+}
+
 #[cfg(unix)]
 fn the_database_is_private(store: &Store) {
     use std::os::unix::fs::PermissionsExt;
@@ -541,4 +585,5 @@ on_both_engines![
     the_database_is_private,
     secrets_are_sealed_at_rest_and_rotate_without_downtime,
     a_clock_far_off_is_resynchronised_with_two_consecutive_codes,
+    the_time_is_authenticated_and_a_shifted_answer_refused,
 ];

@@ -836,6 +836,34 @@ impl Vault {
         self.with_session(pin, Load::Nothing, |_, s| Ok(s.settings.time_offset))
     }
 
+    /// The clock the vault reads (the one a time request's round trip is measured on).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// A time request (`otpvault-time/v1`) to the issuer of token `id`, checked with the token's
+    /// secret: the client, the body to `POST` to [`otpvault_activation::time::TIME_PATH`], and the
+    /// monotonic time it was made at (the round trip is measured on the monotonic clock; the
+    /// send time is the device's wall clock, not corrected by [`Vault::time_offset`]).
+    pub fn time_sync_request(
+        &self,
+        pin: Option<&Pin>,
+        id: i64,
+    ) -> Result<(otpvault_activation::time::TimeClient, String, u64), VaultError> {
+        let sent_ms = self.clock.wall_millis();
+        let sent_mono = self.clock.monotonic_millis();
+        self.with_session(pin, Load::One(id), |_, s| {
+            let loaded = s.find(id)?;
+            let (client, body) = otpvault_activation::time::TimeClient::new(
+                loaded.token.secret().expose(),
+                &loaded.token.params().account,
+                sent_ms,
+            )
+            .map_err(|_| VaultError::Rng)?;
+            Ok((client, body, sent_mono))
+        })
+    }
+
     /// Sets the time correction added to the device clock for every TOTP code.
     /// Refuses more than [`otpvault_codes::clock::MAX_TIME_OFFSET_SECONDS`] either way.
     pub fn set_time_offset(&self, pin: Option<&Pin>, seconds: i64) -> Result<(), VaultError> {

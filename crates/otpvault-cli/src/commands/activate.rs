@@ -16,7 +16,7 @@ use crate::render::Report;
 
 /// The origin (`scheme://host[:port]`, lowercase, no path) of the `--server` URL, and the base
 /// URL requests go to. Only `https`, or `http` to a loopback address.
-fn origin_of(server: &str) -> Outcome<String> {
+pub(crate) fn origin_of(server: &str) -> Outcome<String> {
     let server = server.trim().trim_end_matches('/');
     let (scheme, rest) = server.split_once("://").ok_or_else(|| {
         Failure::invalid("--server must be a URL such as https://portal.example.org")
@@ -43,7 +43,7 @@ fn origin_of(server: &str) -> Outcome<String> {
     Ok(format!("{scheme}://{host}"))
 }
 
-fn unreachable(err: impl std::fmt::Display) -> Failure {
+pub(crate) fn unreachable(err: impl std::fmt::Display) -> Failure {
     Failure::new(
         EXIT_ACTIVATION,
         "activation_unreachable",
@@ -51,7 +51,7 @@ fn unreachable(err: impl std::fmt::Display) -> Failure {
     )
 }
 
-fn post(agent: &ureq::Agent, origin: &str, request: &Request) -> Outcome<(u16, String)> {
+pub(crate) fn post(agent: &ureq::Agent, origin: &str, request: &Request) -> Outcome<(u16, String)> {
     let mut response = agent
         .post(format!("{origin}{}", request.path))
         .header("Content-Type", "application/json")

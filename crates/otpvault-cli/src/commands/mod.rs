@@ -16,6 +16,7 @@ mod policy;
 mod remove;
 mod rename;
 mod time_offset;
+mod time_sync;
 pub mod watch;
 
 use crate::args::{Command, ExportFormat};
@@ -38,6 +39,7 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
             typed,
         } => add::run(ctx, uri, qr, account, issuer, &typed)?,
         Command::Activate { server, user } => activate::run(ctx, &server, &user)?,
+        Command::TimeSync { server, id, apply } => time_sync::run(ctx, &server, id, apply)?,
         Command::List => list::run(ctx)?,
         Command::Code { query, at } => code::run(ctx, query.as_deref(), at)?,
         Command::Next { query } => code::next(ctx, &query)?,
