@@ -292,3 +292,61 @@ fn google_transfer_qr_codes_scan_back_with_add_qr() {
     expected.retain(|(name, _)| name != "Bank:bob");
     assert_eq!(env.codes("b.db"), expected);
 }
+
+#[cfg(unix)]
+#[test]
+fn exports_never_go_through_a_file_or_directory_others_prepared() {
+    // Issue 20, item 5: another user pre-creates the old predictable temporary name (0666) and
+    // offers a readable QR directory; neither receives a secret.
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    sample(&env);
+    let trap = env.path("out.txt.otpvault-tmp");
+    std::fs::write(&trap, "").unwrap();
+    std::fs::set_permissions(&trap, std::fs::Permissions::from_mode(0o666)).unwrap();
+    env.ok(
+        "a.db",
+        &["export", "--uris", "--out", "out.txt"],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&trap).unwrap(),
+        "",
+        "the trap got nothing"
+    );
+    let written = std::fs::read_to_string(env.path("out.txt")).unwrap();
+    assert!(written.contains("secret="));
+    let mode = std::fs::metadata(env.path("out.txt"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".otpvault-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // A QR directory others can read is refused; a private one works, its files 0600.
+    let open = env.path("shared");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = env.run(
+        "a.db",
+        &["export", "--format", "google", "--qr", "shared"],
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 700"));
+    assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0);
+    env.ok(
+        "a.db",
+        &["export", "--format", "google", "--qr", "private"],
+        &format!("{PIN}\n"),
+    );
+    for entry in std::fs::read_dir(env.path("private")).unwrap() {
+        let mode = entry.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -142,21 +142,25 @@ pub fn encode(text: &str) -> Result<GrayImage, QrError> {
 pub fn write_png(text: &str, path: &Path) -> Result<(), QrError> {
     let image = encode(text)?;
     let write = |err: std::io::Error| QrError::Write(err.kind().to_string());
-    let tmp = path.with_extension("png.tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&tmp).map_err(write)?;
-    let mut out = std::io::BufWriter::new(file);
+    // A new file with a random name beside the target (O_EXCL, 0600): another user cannot have
+    // made it first, nor read it; renamed into place once complete.
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".otpvault-qr-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(write)?;
+    let mut out = std::io::BufWriter::new(tmp.as_file());
     image
         .write_to(&mut out, image::ImageFormat::Png)
         .map_err(|err| QrError::Write(err.to_string()))?;
     drop(out);
-    std::fs::rename(&tmp, path).map_err(write)
+    tmp.as_file().sync_all().map_err(write)?;
+    tmp.persist(path).map_err(|err| write(err.error))?;
+    Ok(())
 }
 
 /// The PNG bytes of the QR code of `text`.

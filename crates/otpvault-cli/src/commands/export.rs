@@ -38,24 +38,25 @@ fn passphrase(ctx: &Context, file: Option<&Path>) -> Outcome<Zeroizing<String>> 
     Ok(first)
 }
 
-/// Writes `bytes` to `path`, owner-only, through a temporary file renamed into place.
+/// Writes `bytes` to `path`, owner-only, through a new temporary file with a random name
+/// (`O_EXCL`, 0600, in the same directory) renamed into place: never through a file or link
+/// another user made first, and nothing left behind on failure.
 fn write_private(path: &Path, bytes: &[u8]) -> Outcome {
-    let tmp = path.with_extension("otpvault-tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(&tmp)
-        .map_err(|e| Failure::invalid(format!("cannot write {}: {}", path.display(), e.kind())))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
-        .map_err(|e| Failure::invalid(format!("cannot write {}: {}", path.display(), e.kind())))?;
+    let cannot = |e: std::io::Error| {
+        Failure::invalid(format!("cannot write {}: {}", path.display(), e.kind()))
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".otpvault-export-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(cannot)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| cannot(e.error))?;
     Ok(())
 }
 
@@ -103,6 +104,19 @@ fn google(snapshot: &Snapshot, qr: Option<&Path>) -> Outcome<Vec<Zeroizing<Strin
         builder.create(dir).map_err(|e| {
             Failure::invalid(format!("cannot create {}: {}", dir.display(), e.kind()))
         })?;
+        // The QR codes carry every secret: not into a directory others can read or enter.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(Failure::invalid(format!(
+                    "{} can be read by other users (mode {:o}); use a private directory (chmod 700)",
+                    dir.display(),
+                    mode & 0o777
+                )));
+            }
+        }
         let count = transfer.uris.len();
         for (index, uri) in transfer.uris.iter().enumerate() {
             let path = dir.join(format!("otpauth-migration-{}-of-{count}.png", index + 1));
