@@ -52,25 +52,39 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
-/// An answer: status, JSON body, and a `Retry-After` in seconds when there is one.
+/// An answer: status, body (JSON for the API, HTML for the pages), and a `Retry-After` in
+/// seconds when there is one.
 pub struct Answer {
     /// HTTP status.
     pub status: u16,
-    /// JSON body.
+    /// The body.
     pub body: String,
     /// `Retry-After` seconds.
     pub retry_after: Option<u64>,
     /// For a code check: the verdict's name and whether it started a lockout (for `/metrics`).
     pub verification: Option<(&'static str, bool)>,
+    /// The body's media type (`application/json` for the API).
+    pub content_type: &'static str,
+    /// More headers (the pages' security headers, cookies, redirects).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Answer {
+    /// A JSON answer.
+    pub fn json(status: u16, body: String) -> Self {
+        Self {
+            status,
+            body,
+            retry_after: None,
+            verification: None,
+            content_type: "application/json",
+            headers: Vec::new(),
+        }
+    }
 }
 
 fn answer(status: u16, body: Value) -> Answer {
-    Answer {
-        status,
-        body: body.to_string(),
-        retry_after: None,
-        verification: None,
-    }
+    Answer::json(status, body.to_string())
 }
 
 fn error(status: u16, code: &str) -> Answer {
@@ -79,12 +93,7 @@ fn error(status: u16, code: &str) -> Answer {
 
 fn step_answer(result: Result<String, StepError>) -> Answer {
     match result {
-        Ok(body) => Answer {
-            status: 200,
-            body,
-            retry_after: None,
-            verification: None,
-        },
+        Ok(body) => Answer::json(200, body),
         Err(StepError::Malformed(what)) => answer(400, json!({"error": "malformed", "what": what})),
         Err(StepError::UnknownSession) => error(404, "unknown_session"),
         Err(StepError::Expired) => error(410, "expired"),
@@ -195,12 +204,7 @@ pub fn route_with_bearer(
         ("GET", "/v1/health") => answer(200, json!({"status": "ok"})),
         ("POST", "/v1/activation/start") => step_answer(issuer.activation_start(body, now_ms)),
         ("POST", "/v1/time") => match issuer.time_answer(body, now_ms) {
-            Ok(body) => Answer {
-                status: 200,
-                body,
-                retry_after: None,
-                verification: None,
-            },
+            Ok(body) => Answer::json(200, body),
             Err(IssuerError::InvalidInput(what)) => {
                 answer(400, json!({"error": "malformed", "what": what}))
             }
@@ -452,6 +456,8 @@ struct Shared {
     config: Config,
     /// Token buckets of password checks by client address.
     addresses: Mutex<HashMap<IpAddr, Bucket>>,
+    /// Served over TLS (the pages' cookies are `Secure`).
+    secure: bool,
 }
 
 /// A token bucket: `tokens` left at `at`.
@@ -560,6 +566,7 @@ async fn run(
         db: db.clone(),
         config,
         addresses: Mutex::new(HashMap::new()),
+        secure: tls.is_some(),
     });
     let router = axum::Router::new()
         .route("/metrics", axum::routing::get(metrics))
@@ -657,17 +664,18 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> Response<Body> {
 /// The requests that check a portal password (an Argon2id run each).
 fn checks_password(method: &Method, path: &str) -> bool {
     method == Method::POST
-        && matches!(
-            path,
-            "/v1/activation/start"
-                | "/v1/portal/activation"
-                | "/v1/portal/enrol"
-                | "/v1/portal/confirm"
-                | "/v1/portal/api-key"
-                | "/v1/portal/api-key/regenerate"
-                | "/v1/resync"
-                | "/v1/verify"
-        )
+        && (crate::web::checks_password(path)
+            || matches!(
+                path,
+                "/v1/activation/start"
+                    | "/v1/portal/activation"
+                    | "/v1/portal/enrol"
+                    | "/v1/portal/confirm"
+                    | "/v1/portal/api-key"
+                    | "/v1/portal/api-key/regenerate"
+                    | "/v1/resync"
+                    | "/v1/verify"
+            ))
 }
 
 async fn api(
@@ -689,6 +697,18 @@ async fn api(
         Some(peer) if checks_password(&method, &path) => shared.admit(peer.0.0),
         _ => Ok(()),
     };
+    let header_text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let meta = Meta {
+        bearer,
+        cookie: header_text(header::COOKIE).map(Zeroizing::new),
+        accept_language: header_text(header::ACCEPT_LANGUAGE),
+        secure: shared.secure,
+    };
     let answer = match admitted {
         Err(seconds) => {
             let mut out = answer(
@@ -698,7 +718,7 @@ async fn api(
             out.retry_after = Some(seconds);
             out
         }
-        Ok(()) => handle(&shared, &method, &path, bearer, body).await,
+        Ok(()) => handle(&shared, &method, &path, meta, body).await,
     };
     let route = route_label(&path);
     shared
@@ -721,22 +741,29 @@ async fn api(
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(answer.content_type),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(seconds) = answer.retry_after {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
+    for (name, value) in answer.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
+        }
+    }
     response
 }
 
-async fn handle(
-    shared: &Shared,
-    method: &Method,
-    path: &str,
+/// What a handler needs of a request's headers.
+struct Meta {
     bearer: Option<Zeroizing<String>>,
-    body: Body,
-) -> Answer {
+    cookie: Option<Zeroizing<String>>,
+    accept_language: Option<String>,
+    secure: bool,
+}
+
+async fn handle(shared: &Shared, method: &Method, path: &str, meta: Meta, body: Body) -> Answer {
     // Health needs no database connection: it answers even when every connection is busy.
     if method == Method::GET && path == "/v1/health" {
         return answer(200, json!({"status": "ok"}));
@@ -768,8 +795,20 @@ async fn handle(
     let (method, path) = (method.as_str().to_owned(), path.to_owned());
     let worked = tokio::task::spawn_blocking(move || {
         let text = std::str::from_utf8(&body).unwrap_or_default();
-        let bearer = bearer.as_ref().map(|key| key.as_str());
-        let answer = route_with_bearer(&mut issuer, &method, &path, text, bearer, now_ms());
+        let answer = if crate::web::is_page(&path) {
+            let request = crate::web::WebRequest {
+                method: &method,
+                path: &path,
+                body: text,
+                cookie: meta.cookie.as_ref().map(|c| c.as_str()),
+                accept_language: meta.accept_language.as_deref(),
+                secure: meta.secure,
+            };
+            crate::web::route(&mut issuer, &request, now_ms())
+        } else {
+            let bearer = meta.bearer.as_ref().map(|key| key.as_str());
+            route_with_bearer(&mut issuer, &method, &path, text, bearer, now_ms())
+        };
         (issuer, answer)
     })
     .await;

@@ -21,6 +21,7 @@ pub mod password;
 pub mod seal;
 pub mod store;
 pub mod verifier;
+pub mod web;
 
 use db::{Db, Target};
 use otpvault_core::Algorithm;

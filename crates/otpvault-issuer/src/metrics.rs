@@ -32,6 +32,18 @@ pub fn route_label(path: &str) -> &'static str {
         "/v1/portal/api-key/regenerate" => "/v1/portal/api-key/regenerate",
         "/v1/portal/whoami" => "/v1/portal/whoami",
         "/metrics" => "/metrics",
+        "/"
+        | "/login"
+        | "/puk"
+        | "/home"
+        | "/enrol"
+        | "/sicurezza"
+        | "/credenziali"
+        | "/credenziali/stato"
+        | "/accedi-otp"
+        | "/logout"
+        | "/assets/style.css"
+        | "/assets/countdown.js" => "page",
         _ => "other",
     }
 }

@@ -85,6 +85,16 @@ const SQLITE: &[&str] = &[
     // 3 → 4: secrets sealed at rest (the KEK's id and the wrapped data key; NULL: in clear).
     "ALTER TABLE credentials ADD COLUMN kek_id TEXT;
     ALTER TABLE credentials ADD COLUMN wrapped_key BLOB;",
+    // 4 → 5: the portal pages' sessions (only the SHA-256 of the cookie is stored).
+    "CREATE TABLE web_sessions (
+        id_hash BLOB PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        puk_ok INTEGER NOT NULL DEFAULT 0,
+        activation_id INTEGER
+    );",
 ];
 
 /// PostgreSQL: the same schema, migration for migration.
@@ -155,6 +165,16 @@ const POSTGRES: &[&str] = &[
     // 3 → 4
     "ALTER TABLE credentials ADD COLUMN kek_id TEXT;
     ALTER TABLE credentials ADD COLUMN wrapped_key BYTEA;",
+    // 4 → 5
+    "CREATE TABLE web_sessions (
+        id_hash BYTEA PRIMARY KEY,
+        user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL,
+        puk_ok BIGINT NOT NULL DEFAULT 0,
+        activation_id BIGINT
+    );",
 ];
 
 /// Any key, the same on every node: the lock that serialises migrations.

@@ -204,6 +204,28 @@ impl Issuer {
         self.verify_status(user, Probe::Code(code), now_ms, "active")
     }
 
+    /// The `otpauth://` URI of the user's pending enrolment, if one is waiting for its first
+    /// code (the portal page shows it again on a reload instead of making a new secret).
+    pub fn pending_uri(&mut self, user: &str) -> Result<Option<Zeroizing<String>>, IssuerError> {
+        let Some(row) = self.credential(user, "pending")? else {
+            return Ok(None);
+        };
+        let secret = Secret::from_bytes(row.secret.to_vec())
+            .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
+        let token = Token::new(
+            secret,
+            TokenParams {
+                issuer: self.config.issuer.clone(),
+                account: user.to_owned(),
+                algorithm: parse_algorithm(&row.algorithm),
+                digits: row.digits,
+                kind: OtpKind::Totp { period: row.period },
+            },
+        )
+        .map_err(|_| IssuerError::InvalidInput("credential parameters"))?;
+        Ok(Some(otpvault_core::uri::build(&token)))
+    }
+
     /// `POST /v1/time` (`otpvault-time/v1`, see [`otpvault_core::activation::time`]): the
     /// server's time under the MAC of the user's active credential, so the app can check it. An
     /// unknown account gets an answer under a random key, which the app refuses like a forgery.
