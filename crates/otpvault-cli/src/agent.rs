@@ -92,32 +92,94 @@ fn private_dir() -> Outcome<PathBuf> {
     Ok(dir)
 }
 
+/// Why the socket at `socket` cannot be this user's agent, if it cannot: its directory must be
+/// a real directory (not a link) owned by this user with mode 0700, and the socket a socket
+/// owned by this user. Checked before a byte is sent: another local user who made the directory
+/// first (`/tmp/otpvault-agent-UID` when `XDG_RUNTIME_DIR` is unset) would otherwise receive
+/// URIs and answer with codes of their choosing.
+fn untrusted(socket: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = socket.parent().unwrap_or_else(|| Path::new("/"));
+    let me = my_uid();
+    let reason = match std::fs::symlink_metadata(dir) {
+        Err(err) => Some(format!("its directory cannot be read ({})", err.kind())),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Some("its directory is a symbolic link".into())
+        }
+        Ok(meta) if !meta.is_dir() => Some("its directory is not a directory".into()),
+        Ok(meta) if meta.uid() != me => {
+            Some(format!("its directory belongs to uid {}", meta.uid()))
+        }
+        Ok(meta) if meta.mode() & 0o077 != 0 => Some(format!(
+            "its directory has mode {:o}, not 700",
+            meta.mode() & 0o777
+        )),
+        Ok(_) => None,
+    };
+    reason.or_else(|| match std::fs::symlink_metadata(socket) {
+        Err(err) => Some(format!("it cannot be read ({})", err.kind())),
+        Ok(meta) if !meta.file_type().is_socket() => Some("it is not a socket".into()),
+        Ok(meta) if meta.uid() != me => Some(format!("it belongs to uid {}", meta.uid())),
+        Ok(_) => None,
+    })
+}
+
 /// A connection to a running agent.
 pub struct Client {
     socket: PathBuf,
 }
 
 impl Client {
-    /// Reaches the agent for `vault`, if one is running and serves it.
+    /// Reaches the agent for `vault`, if one is running, serves it, and is this user's (else the
+    /// command runs without it, and says why, naming the path).
     pub fn connect(vault: &Path) -> Outcome<Option<Client>> {
         let socket = socket_path(vault);
-        if !socket.exists() {
+        if std::fs::symlink_metadata(&socket).is_err() {
+            return Ok(None);
+        }
+        if let Some(reason) = untrusted(&socket) {
+            crate::input::tell(&format!(
+                "Not using the agent at {}: {reason}. Running without it.",
+                socket.display()
+            ));
             return Ok(None);
         }
         let client = Client { socket };
         match client.request_value(&json!({"op": "hello"})) {
             Ok(_) => Ok(Some(client)),
             Err(failure) if failure.kind == "agent_gone" => Ok(None),
+            Err(failure) if failure.kind == "agent_untrusted" => {
+                crate::input::tell(&format!("{}. Running without it.", failure.message));
+                Ok(None)
+            }
             Err(failure) => Err(failure),
         }
     }
 
     fn exchange(&self, line: &[u8]) -> Outcome<Value> {
+        if let Some(reason) = untrusted(&self.socket) {
+            return Err(Failure::new(
+                EXIT_VAULT,
+                "agent_untrusted",
+                format!("Not using the agent at {}: {reason}", self.socket.display()),
+            ));
+        }
         let mut stream = match UnixStream::connect(&self.socket) {
             Ok(stream) => stream,
             // A socket left by an agent that died, or one being torn down.
             Err(_) => return Err(Failure::new(EXIT_VAULT, "agent_gone", "the agent is gone")),
         };
+        // The process answering must be this user's (SO_PEERCRED), before anything is sent.
+        if !peer_is_me(&stream) {
+            return Err(Failure::new(
+                EXIT_VAULT,
+                "agent_untrusted",
+                format!(
+                    "Not using the agent at {}: the process answering belongs to another user",
+                    self.socket.display()
+                ),
+            ));
+        }
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         let mut answer = Zeroizing::new(String::new());
         // An agent that refuses the peer closes the connection unanswered: the write or the read

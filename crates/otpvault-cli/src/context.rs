@@ -114,11 +114,13 @@ impl Context {
         let access = Access::local(vault, pin, info.policy);
         #[cfg(unix)]
         if self.agent && timed {
-            // Best effort: without an agent the next command asks the PIN again.
-            if let Ok(starting) =
-                crate::agent::spawn(&self.vault_path, &pin_text, self.agent_timeout)
-            {
-                return Ok(access.with_agent_starting(starting));
+            // Best effort: without an agent the next command asks the PIN again (and says why).
+            match crate::agent::spawn(&self.vault_path, &pin_text, self.agent_timeout) {
+                Ok(starting) => return Ok(access.with_agent_starting(starting)),
+                Err(failure) => crate::input::tell(&format!(
+                    "No agent holds the vault for the next commands: {}",
+                    failure.message
+                )),
             }
         }
         let _ = timed;

@@ -108,7 +108,7 @@ pub fn prompt_secret(prompt: &str) -> Outcome<Zeroizing<String>> {
 /// Says something to the person at the terminal (standard error, so stdout stays data).
 pub fn tell(message: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{message}");
+    let _ = writeln!(err, "{}", crate::render::printable(message));
 }
 
 /// Where PINs come from: standard input lines, or a no-echo prompt.

@@ -497,11 +497,30 @@ impl Report {
 }
 
 fn entry_name(issuer: &str, account: &str) -> String {
+    let (issuer, account) = (printable(issuer), printable(account));
     match (issuer.is_empty(), account.is_empty()) {
         (true, true) => "(no name)".into(),
-        (true, false) => account.to_owned(),
-        (false, true) => issuer.to_owned(),
+        (true, false) => account.into_owned(),
+        (false, true) => issuer.into_owned(),
         (false, false) => format!("{issuer} ({account})"),
+    }
+}
+
+/// `text` without control and bidirectional-text characters (the ones names lose when stored,
+/// [`otpvault_core::token::is_stripped_from_names`]), for the terminal: whatever reaches it (an
+/// agent's answer, an import report, an error naming a file) cannot move the cursor, retitle
+/// the window or reorder what the user reads.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text
+        .chars()
+        .any(otpvault_core::token::is_stripped_from_names)
+    {
+        text.chars()
+            .filter(|&c| !otpvault_core::token::is_stripped_from_names(c))
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
     }
 }
 
@@ -582,7 +601,7 @@ fn write_report(report: &Report, json: bool) -> std::io::Result<()> {
         writeln!(out, "{}", report.json())?;
     } else {
         for line in report.text() {
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", printable(&line))?;
         }
     }
     out.flush()?;
@@ -597,6 +616,6 @@ pub fn error(failure: &Failure, json: bool) {
             json!({"error": {"kind": failure.kind, "message": failure.message}})
         );
     } else {
-        eprintln!("otpvault: {}", failure.message);
+        eprintln!("otpvault: {}", printable(&failure.message));
     }
 }

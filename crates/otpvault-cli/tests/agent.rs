@@ -287,14 +287,133 @@ fn another_user_cannot_talk_to_the_agent() {
     let out = as_nobody(&env, &["--json", "list"]);
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("ACME"));
+    // The other user's client does not trust a socket it does not own either.
     assert!(
-        stderr(&out).contains("refused this connection"),
+        stderr(&out).contains("Not using the agent at")
+            || stderr(&out).contains("refused this connection"),
         "{}",
         stderr(&out)
     );
     // The owner is still served.
     make_world_reachable(&env.agent_dir(), 0o700);
     assert!(ok(&env.run(&["list"], "")).contains("ACME"));
+}
+
+/// A listener run as uid 65534 at `socket` that records every line it is sent in `log` and
+/// answers as an agent would, with a code of its choosing carrying a terminal escape.
+fn hostile_agent(socket: &Path, log: &Path) -> std::process::Child {
+    let script = r#"
+import json, os, socket, sys
+path, log = sys.argv[1], sys.argv[2]
+server = socket.socket(socket.AF_UNIX)
+server.bind(path)
+os.chmod(path, 0o777)
+server.listen(8)
+while True:
+    conn, _ = server.accept()
+    data = conn.recv(65536)
+    with open(log, "ab") as f:
+        f.write(data)
+    conn.sendall((json.dumps({"ok": {"version": 1}}) + "\n").encode())
+    conn.close()
+"#;
+    let child = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            script,
+        ])
+        .arg(socket)
+        .arg(log)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::fs::symlink_metadata(socket).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the hostile listener did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// The agent's socket name for `vault` (as the CLI computes it).
+fn socket_name(vault: &Path) -> String {
+    use sha2::Digest;
+    let absolute = std::path::absolute(vault).unwrap();
+    let digest = sha2::Sha256::digest(absolute.as_os_str().as_encoded_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("agent-{hex}.sock")
+}
+
+#[test]
+fn a_socket_another_user_prepared_gets_nothing() {
+    // Issue 20, item 1: another local user creates the agent directory first (0755) with a
+    // listening socket at the predictable name. The client checks before it sends a byte, runs
+    // without the agent, and says why, naming the path.
+    if rustix_uid() != 0 || Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("a_socket_another_user_prepared_gets_nothing: needs root and setpriv; not run");
+        return;
+    }
+    let env = Env::new("5m");
+    make_world_reachable(env.dir.path(), 0o755);
+    let agent_dir = env.agent_dir();
+    std::fs::create_dir(&agent_dir).unwrap();
+    make_world_reachable(&agent_dir, 0o777);
+    std::os::unix::fs::chown(&agent_dir, Some(65534), Some(65534)).unwrap();
+    make_world_reachable(&agent_dir, 0o755);
+    let log = env.dir.path().join("stolen.log");
+    std::fs::write(&log, "").unwrap();
+    make_world_reachable(&log, 0o666);
+    let socket = agent_dir.join(socket_name(&env.vault()));
+    let mut attacker = hostile_agent(&socket, &log);
+    // 1. The directory is another user's: not used; the URI is added here, with the PIN.
+    let out = env.run(&["add", "-"], &format!("{URI}\n{PIN}\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Not using the agent at"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("belongs to uid 65534"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains(&socket.display().to_string()));
+    // 2. The socket moved into a private directory of ours and made ours: the process answering
+    //    is still another user's, and the peer check refuses it.
+    let private = env.dir.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    make_world_reachable(&private, 0o700);
+    let moved = private.join(socket_name(&env.vault()));
+    std::fs::rename(&socket, &moved).unwrap();
+    std::os::unix::fs::lchown(&moved, Some(0), Some(0)).unwrap();
+    let mut command = env.command(&["--json", "code"]);
+    command.env("OTPVAULT_AGENT_DIR", &private);
+    let mut child = command.spawn().unwrap();
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PIN}\n").as_bytes());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("belongs to another user"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ACME"));
+    attacker.kill().unwrap();
+    let _ = attacker.wait();
+    // Nothing ever reached the other user's listener.
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "");
 }
 
 fn rustix_uid() -> u32 {

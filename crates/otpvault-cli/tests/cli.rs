@@ -1296,3 +1296,39 @@ fn add_takes_a_google_authenticator_transfer_as_text_or_qr_code() {
     assert_eq!(report["entries"][1]["outcome"], "duplicate");
     assert_eq!(env.json(&["list"], &pin).as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn nothing_printed_carries_terminal_escapes_or_bidi_controls() {
+    // Issue 20, item 7: text that reaches the terminal by a path other than a stored name (here
+    // an error naming a file, and an import report of a file whose labels carry escapes and bidi
+    // controls) is cleaned at the print boundary.
+    let env = Env::new();
+    env.ok(&["init", "--kdf-iterations", "600000"], &format!("{PIN}\n"));
+    let hostile = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}txt.json";
+    let out = env.run(
+        &[
+            "import",
+            &env.dir.path().join(hostile).display().to_string(),
+        ],
+        &format!("{PIN}\n"),
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("evil"), "{err}");
+    for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(!err.contains(c), "{err:?}");
+    }
+    let list = env.dir.path().join("uris.txt");
+    std::fs::write(
+        &list,
+        "otpauth://totp/Bank%1B%5B31m%E2%80%AE:alice?secret=JBSWY3DPEHPK3PXP\n",
+    )
+    .unwrap();
+    let out = env.run(&["import", list.to_str().unwrap()], &format!("{PIN}\n"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(text.contains("Bank"), "{text}");
+    for c in ['\u{1b}', '\u{202e}'] {
+        assert!(!text.contains(c), "{text:?}");
+    }
+}
