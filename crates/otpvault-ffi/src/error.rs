@@ -76,8 +76,10 @@ pub enum StorageKind {
     Other,
 }
 
-/// Every error otpvault reports to Kotlin, Swift and Python.
+/// Every error otpvault reports to Kotlin, Swift and Python. Its message (Python's `str()`,
+/// Kotlin's `message`, Swift's `description`) is the Rust `Display` text, never empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum OtpError {
     /// The otpauth:// URI or the typed token fields were refused.
     #[error("invalid URI: {reason}")]
