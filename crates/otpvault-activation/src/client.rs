@@ -187,6 +187,13 @@ impl ActivationClient {
         let map = answer(status, body)?;
         match state {
             State::Started { client_nonce } => {
+                if let Some(server_origin) = map.get("origin").and_then(serde_json::Value::as_str)
+                    && server_origin != self.origin
+                {
+                    return Err(ActivationError::OriginMismatch {
+                        server_origin: server_origin.chars().take(MAX_FIELD).collect(),
+                    });
+                }
                 let server_nonce: [u8; NONCE_LEN] =
                     to_array(hex_field(&map, "session", NONCE_LEN, "session")?)?;
                 let sid = session_id(&client_nonce, &server_nonce);

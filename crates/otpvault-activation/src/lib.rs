@@ -138,6 +138,17 @@ pub enum ActivationError {
         /// The offset the server's time implies.
         offset_seconds: i64,
     },
+    /// The issuer is configured with another origin than the one the app was given (e.g.
+    /// `http://127.0.0.1:8080` for `http://localhost:8080`): stopped before the exchange, so no
+    /// attempt was spent. The app must be reconfigured, never switched to what a server says.
+    #[error(
+        "the issuer is configured as {server_origin}, not the origin given: use that \
+         (no attempt was spent)"
+    )]
+    OriginMismatch {
+        /// The origin the server says it is configured with.
+        server_origin: String,
+    },
     /// An argument the app passed is unusable (an empty username, a code that is not digits).
     #[error("invalid input: {what}")]
     InvalidInput {

@@ -92,8 +92,11 @@ pub fn finish_tag(finish_key: &[u8], server_time_ms: u64) -> [u8; 32] {
 }
 
 /// The JSON body of the answer to step 1.
-pub fn start_body(server_nonce: &[u8]) -> String {
-    serde_json::json!({ "session": hex_encode(server_nonce) }).to_string()
+pub fn start_body(server_nonce: &[u8], origin: &str) -> String {
+    // The origin the server is configured with: an app given another one (`localhost` for
+    // `127.0.0.1`) stops here, before the exchange spends an attempt, instead of failing as a
+    // wrong code. The app never adopts it: the origin binding is what defeats a relaying portal.
+    serde_json::json!({ "session": hex_encode(server_nonce), "origin": origin }).to_string()
 }
 
 /// The JSON body of the answer to step 3: the server's time and its tag.

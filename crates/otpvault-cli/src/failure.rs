@@ -69,6 +69,7 @@ impl From<otpvault_core::activation::ActivationError> for Failure {
             E::AlreadyUsed => "activation_used",
             E::RateLimited { .. } => "activation_rate_limited",
             E::ServerNotAuthenticated { .. } => "activation_server_not_authenticated",
+            E::OriginMismatch { .. } => "activation_origin_mismatch",
             E::ClockUnreliable { .. } | E::ClockOffsetAbsurd { .. } => "activation_clock",
             E::InvalidInput { .. } => return Failure::invalid(err.to_string()),
             E::Malformed { .. } | E::ServerError { .. } | E::Finished | E::Rng => {

@@ -124,6 +124,24 @@ fn otp_pat_activation_with_the_cli_stores_the_token_and_its_first_code_verifies(
         &format!("24680\nportal password\n{}\n", code.as_str()),
     );
     assert_eq!(out.status.code(), Some(3));
+    // Issue 20, item 10: `localhost` for an issuer configured as `127.0.0.1` stops before the
+    // exchange, says which origin to use, and spends no attempt (three tries, then the right
+    // origin still works below).
+    let localhost = server.origin.replace("127.0.0.1", "localhost");
+    for _ in 0..3 {
+        let out = otpvault(
+            &vault,
+            &["activate", "--server", &localhost, "--user", "mario"],
+            &format!("{PIN}\nportal password\n{}\n", code.as_str()),
+        );
+        assert_eq!(out.status.code(), Some(7));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("configured as {}", server.origin))
+                && stderr.contains("no attempt was spent"),
+            "{stderr}"
+        );
+    }
     // A wrong code: exit 7, nothing stored.
     let wrong = if code.as_str() == "00000" {
         "11111"

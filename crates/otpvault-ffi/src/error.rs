@@ -398,9 +398,10 @@ impl From<otpvault_core::activation::ActivationError> for OtpError {
             E::ClockUnreliable { .. } | E::ClockOffsetAbsurd { .. } => {
                 OtpError::ActivationClock { reason }
             }
-            E::Malformed { .. } | E::InvalidInput { .. } | E::Finished => {
-                OtpError::ActivationFailed { reason }
-            }
+            E::Malformed { .. }
+            | E::InvalidInput { .. }
+            | E::Finished
+            | E::OriginMismatch { .. } => OtpError::ActivationFailed { reason },
             E::Rng => OtpError::Rng,
         }
     }

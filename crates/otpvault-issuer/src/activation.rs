@@ -275,7 +275,7 @@ impl Issuer {
             )?;
             Ok(())
         })?;
-        Ok(activation::start_body(&nonce))
+        Ok(activation::start_body(&nonce, &self.config.origin))
     }
 
     fn load_activation(tx: &mut Tx<'_>, id: i64) -> Result<ActivationRow, StepError> {

@@ -120,7 +120,10 @@ impl TestServer {
             activation::START_PATH => {
                 self.client_nonce =
                     activation::hex_field(&map, "client_nonce", 16, "nonce").unwrap();
-                (200, activation::start_body(&self.server_nonce))
+                (
+                    200,
+                    activation::start_body(&self.server_nonce, &self.origin),
+                )
             }
             activation::EXCHANGE_PATH => {
                 let ya = activation::hex_field(&map, "ya", 32, "ya").unwrap();
@@ -248,10 +251,23 @@ fn a_server_without_the_code_gets_nothing_stored() {
             ActivationError::WrongCode { attempts_left: 2 },
         ),
         (
+            // The server says which origin it is configured with: stopped before the exchange.
             "another origin",
             "https://portal.example.org.evil.test",
             "04217",
             Box::new(|_: &str, _: &mut u16, _: &mut String| {}),
+            ActivationError::OriginMismatch {
+                server_origin: "https://portal.example.org".into(),
+            },
+        ),
+        (
+            // A relaying portal that hides it still fails: the origin is bound into CPace.
+            "another origin, hidden by a relay",
+            "https://portal.example.org.evil.test",
+            "04217",
+            rewrite(activation::START_PATH, |v| {
+                v.as_object_mut().unwrap().remove("origin");
+            }),
             ActivationError::WrongCode { attempts_left: 2 },
         ),
         (
