@@ -1332,3 +1332,41 @@ fn nothing_printed_carries_terminal_escapes_or_bidi_controls() {
         assert!(!text.contains(c), "{text:?}");
     }
 }
+
+#[test]
+fn a_time_namespace_does_not_skip_the_pin_delay() {
+    // Issue 20, item 3: `unshare -Ur -T --boottime N` needs no privileges and moves the boot
+    // clock; the delay also waits for the wall clock, which a namespace cannot move.
+    let usable = Command::new("unshare")
+        .args(["-Ur", "-T", "--boottime", "1000", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !usable {
+        eprintln!(
+            "a_time_namespace_does_not_skip_the_pin_delay: this kernel or sandbox refuses time \
+             namespaces (unshare -Ur -T); not run"
+        );
+        return;
+    }
+    let env = Env::new();
+    env.ok(&["init", "--kdf-iterations", "600000"], &format!("{PIN}\n"));
+    for _ in 0..5 {
+        let out = env.run(&["list"], "24680\n");
+        assert!(!out.status.success());
+    }
+    // A day later on the boot clock, inside a time namespace: still locked out.
+    let out = run_with_input(
+        Command::new("unshare")
+            .args(["-Ur", "-T", "--boottime", "86400", "--"])
+            .arg(env!("CARGO_BIN_EXE_otpvault"))
+            .arg("--vault")
+            .arg(env.vault())
+            .arg("--pin-stdin")
+            .arg("list")
+            .env_remove("OTPVAULT_VAULT")
+            .env("OTPVAULT_NO_AGENT", "1"),
+        &format!("{PIN}\n"),
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("try again in"), "{}", stderr(&out));
+}

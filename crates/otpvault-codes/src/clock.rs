@@ -159,6 +159,11 @@ impl ManualClock {
     pub fn set_wall_seconds(&self, seconds: u64) {
         self.wall.store(seconds, Ordering::SeqCst);
     }
+
+    /// Moves the boot clock only (what a time namespace does to the processes inside it).
+    pub fn advance_boot_millis(&self, millis: u64) {
+        self.monotonic.fetch_add(millis, Ordering::SeqCst);
+    }
 }
 
 impl Clock for ManualClock {

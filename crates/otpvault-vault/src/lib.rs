@@ -470,7 +470,7 @@ impl Vault {
                 throttle::claim(
                     &mut inner.conn,
                     &vault_id,
-                    self.clock.monotonic_millis(),
+                    (self.clock.monotonic_millis(), self.clock.wall_millis()),
                     &slot,
                 )?
             };
@@ -527,8 +527,8 @@ impl Vault {
         // reboot, counts the whole delay from now).
         let (left, _) = throttle::delay_state(
             throttle.failures,
-            throttle.anchor_ms,
-            self.clock.monotonic_millis(),
+            (throttle.anchor_ms, throttle.wall_anchor_ms),
+            (self.clock.monotonic_millis(), self.clock.wall_millis()),
         );
         if left > 0 {
             return Err(VaultError::LockedOut {
@@ -656,7 +656,12 @@ impl Vault {
             .flatten();
         let failures = throttle.map_or(0, |t| t.failures);
         let locked_out_millis = throttle.map_or(0, |t| {
-            throttle::delay_state(t.failures, t.anchor_ms, now.0).0
+            throttle::delay_state(
+                t.failures,
+                (t.anchor_ms, t.wall_anchor_ms),
+                (now.0, self.clock.wall_millis()),
+            )
+            .0
         });
         let session = inner.session.as_ref();
         VaultStatus {

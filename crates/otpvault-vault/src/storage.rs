@@ -74,6 +74,9 @@ pub const MIGRATIONS: &[&str] = &[
     // format-1 vault are re-sealed under format 2 with a manifest at its first unlock.
     "ALTER TABLE vault ADD COLUMN manifest BLOB;
     ALTER TABLE vault ADD COLUMN delay_anchor_ms INTEGER;",
+    // 4: the delay's anchor on the wall clock too: a delay ends only when both clocks have moved
+    // on by it (a time namespace moves the boot clock without privileges, not the wall clock).
+    "ALTER TABLE vault ADD COLUMN delay_wall_anchor_ms INTEGER;",
 ];
 
 /// The schema version this build writes.
@@ -312,15 +315,17 @@ pub struct ThrottleRow {
     pub failures: u32,
     /// Boot-clock milliseconds when the current delay began (`None`: no anchor stored).
     pub anchor_ms: Option<u64>,
+    /// Wall-clock milliseconds (Unix) when it began (`None`: no anchor stored).
+    pub wall_anchor_ms: Option<u64>,
 }
 
 /// Reads the throttle state.
 pub fn read_throttle(conn: &Connection) -> Result<ThrottleRow, VaultError> {
-    let (failures, anchor): (i64, Option<i64>) = conn
+    let (failures, anchor, wall_anchor): (i64, Option<i64>, Option<i64>) = conn
         .query_row(
-            "SELECT failures, delay_anchor_ms FROM vault WHERE singleton = 1",
+            "SELECT failures, delay_anchor_ms, delay_wall_anchor_ms FROM vault WHERE singleton = 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?
         .ok_or(VaultError::Corrupted {
@@ -333,6 +338,7 @@ pub fn read_throttle(conn: &Connection) -> Result<ThrottleRow, VaultError> {
         // A negative anchor can only be written by hand: treated like a missing one (the delay
         // starts over in full).
         anchor_ms: anchor.and_then(|a| u64::try_from(a).ok()),
+        wall_anchor_ms: wall_anchor.and_then(|a| u64::try_from(a).ok()),
     })
 }
 
@@ -341,9 +347,13 @@ pub fn write_throttle(conn: &Connection, state: ThrottleRow) -> Result<(), Vault
     let anchor = state
         .anchor_ms
         .map(|a| i64::try_from(a).unwrap_or(i64::MAX));
+    let wall_anchor = state
+        .wall_anchor_ms
+        .map(|a| i64::try_from(a).unwrap_or(i64::MAX));
     let changed = conn.execute(
-        "UPDATE vault SET failures = ?1, delay_anchor_ms = ?2 WHERE singleton = 1",
-        params![state.failures, anchor],
+        "UPDATE vault SET failures = ?1, delay_anchor_ms = ?2, delay_wall_anchor_ms = ?3
+         WHERE singleton = 1",
+        params![state.failures, anchor, wall_anchor],
     )?;
     if changed != 1 {
         return Err(VaultError::Corrupted {

@@ -27,8 +27,13 @@
 //! continues it. Elapsed time is credited only as `now - anchor` on that clock; after a reboot the
 //! clock restarts near zero, so that difference can never exceed the real time that passed. A
 //! clock reading *before* the anchor (a reboot, another clock origin) cannot be told apart from
-//! tampering: the delay starts over in full from now. Nothing ever shortens a delay; the wall
-//! clock is not consulted at all.
+//! tampering: the delay starts over in full from now. Nothing ever shortens a delay.
+//!
+//! The wall clock is consulted too, as a second condition: the failure's wall time is stored
+//! beside its boot time, and a delay ends only when **both** clocks have moved on by it. A time
+//! namespace (`unshare -Ur -T --boottime N`, no privileges needed) moves the boot clock of the
+//! processes inside it but cannot move the wall clock, and setting the wall clock needs
+//! privileges; a wall clock set back before the anchor counts the delay in full from now.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -63,17 +68,29 @@ pub fn remaining_millis(failures: u32, anchor_ms: u64, now_ms: u64) -> u64 {
     delay.saturating_sub(now_ms.saturating_sub(anchor_ms))
 }
 
-/// The delay in force at `now_ms`: milliseconds left, and the anchor to store. A missing anchor,
-/// or one later than now (a reboot or another clock), starts the delay over in full from now.
-pub fn delay_state(failures: u32, anchor_ms: Option<u64>, now_ms: u64) -> (u64, Option<u64>) {
+/// The delay in force now (`now_ms` on the boot clock, `wall_now_ms` on the wall clock): the
+/// milliseconds left, by whichever clock has moved on less, and the anchors to store. A missing
+/// anchor, or one later than now (a reboot, a clock set back, another clock origin), starts that
+/// clock's count over in full from now.
+pub fn delay_state(
+    failures: u32,
+    (anchor_ms, wall_anchor_ms): (Option<u64>, Option<u64>),
+    (now_ms, wall_now_ms): (u64, u64),
+) -> (u64, (Option<u64>, Option<u64>)) {
     if delay_after(failures) == 0 {
-        return (0, anchor_ms);
+        return (0, (anchor_ms, wall_anchor_ms));
     }
-    let anchor = match anchor_ms {
+    let boot = match anchor_ms {
         Some(anchor) if anchor <= now_ms => anchor,
         _ => now_ms,
     };
-    (remaining_millis(failures, anchor, now_ms), Some(anchor))
+    let wall = match wall_anchor_ms {
+        Some(anchor) if anchor <= wall_now_ms => anchor,
+        _ => wall_now_ms,
+    };
+    let left =
+        remaining_millis(failures, boot, now_ms).max(remaining_millis(failures, wall, wall_now_ms));
+    (left, (Some(boot), Some(wall)))
 }
 
 /// An exclusive lock on `VAULT-pin`, held by the one PIN attempt in flight for a vault file (any
@@ -126,19 +143,24 @@ pub(crate) enum Claim {
 pub(crate) fn claim(
     conn: &mut Connection,
     vault_id: &[u8; 16],
-    now_ms: u64,
+    (now_ms, wall_now_ms): (u64, u64),
     slot: &SlotRow,
 ) -> Result<Claim, VaultError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let state = storage::read_throttle(&tx)?;
-    let (left, anchor) = delay_state(state.failures, state.anchor_ms, now_ms);
+    let (left, (anchor, wall_anchor)) = delay_state(
+        state.failures,
+        (state.anchor_ms, state.wall_anchor_ms),
+        (now_ms, wall_now_ms),
+    );
     if left > 0 {
-        if anchor != state.anchor_ms {
-            // The delay starts over in full (reboot): remember from when.
+        if (anchor, wall_anchor) != (state.anchor_ms, state.wall_anchor_ms) {
+            // A count starts over in full (reboot, clock set back): remember from when.
             storage::write_throttle(
                 &tx,
                 ThrottleRow {
                     anchor_ms: anchor,
+                    wall_anchor_ms: wall_anchor,
                     ..state
                 },
             )?;
@@ -161,6 +183,7 @@ pub(crate) fn claim(
         ThrottleRow {
             failures,
             anchor_ms: Some(now_ms),
+            wall_anchor_ms: Some(wall_now_ms),
         },
     )?;
     tx.commit()?;
@@ -174,6 +197,7 @@ pub(crate) fn succeeded(conn: &Connection) -> Result<(), VaultError> {
         ThrottleRow {
             failures: 0,
             anchor_ms: None,
+            wall_anchor_ms: None,
         },
     )
 }
@@ -199,17 +223,60 @@ mod tests {
 
     #[test]
     fn delays_continue_restart_in_full_and_never_shorten() {
-        // Another process on the same boot continues the countdown.
-        assert_eq!(delay_state(5, Some(10_000), 40_000), (30_000, Some(10_000)));
-        assert_eq!(delay_state(5, Some(10_000), 70_000), (0, Some(10_000)));
+        let w = 1_700_000_000_000;
+        // Another process on the same boot continues the countdown (both clocks moved alike).
+        assert_eq!(
+            delay_state(5, (Some(10_000), Some(w)), (40_000, w + 30_000)),
+            (30_000, (Some(10_000), Some(w)))
+        );
+        assert_eq!(
+            delay_state(5, (Some(10_000), Some(w)), (70_000, w + 60_000)).0,
+            0
+        );
         // A clock before the anchor (reboot): the full delay from now, re-anchored.
-        assert_eq!(delay_state(5, Some(10_000), 5_000), (60_000, Some(5_000)));
+        assert_eq!(
+            delay_state(5, (Some(10_000), Some(w)), (5_000, w)).1,
+            (Some(5_000), Some(w))
+        );
+        assert_eq!(
+            delay_state(5, (Some(10_000), Some(w)), (5_000, w)).0,
+            60_000
+        );
         // No anchor stored (a vault from before v3): the full delay from now.
-        assert_eq!(delay_state(9, None, 7), (3_600_000, Some(7)));
+        assert_eq!(
+            delay_state(9, (None, None), (7, w)),
+            (3_600_000, (Some(7), Some(w)))
+        );
         // No delay due.
-        assert_eq!(delay_state(2, Some(99), 0), (0, Some(99)));
+        assert_eq!(
+            delay_state(2, (Some(99), None), (0, w)),
+            (0, (Some(99), None))
+        );
         // Hostile values saturate instead of overflowing.
-        assert_eq!(delay_state(u32::MAX, Some(0), u64::MAX), (0, Some(0)));
-        assert_eq!(delay_state(5, Some(u64::MAX), 0), (60_000, Some(0)));
+        assert_eq!(
+            delay_state(u32::MAX, (Some(0), Some(0)), (u64::MAX, u64::MAX)).0,
+            0
+        );
+        assert_eq!(delay_state(5, (Some(u64::MAX), None), (0, w)).0, 60_000);
+    }
+
+    #[test]
+    fn a_delay_ends_only_when_both_clocks_have_moved_on() {
+        let w = 1_700_000_000_000;
+        // The boot clock moved an hour (a time namespace), the wall clock 10 s: 50 s left.
+        assert_eq!(
+            delay_state(5, (Some(1_000), Some(w)), (3_601_000, w + 10_000)).0,
+            50_000
+        );
+        // The wall clock moved an hour (set forward), the boot clock 10 s: 50 s left.
+        assert_eq!(
+            delay_state(5, (Some(1_000), Some(w)), (11_000, w + 3_600_000)).0,
+            50_000
+        );
+        // The wall clock set back before the anchor: counted in full from now.
+        assert_eq!(
+            delay_state(5, (Some(1_000), Some(w)), (61_000, w - 5_000)),
+            (60_000, (Some(1_000), Some(w - 5_000)))
+        );
     }
 }

@@ -132,6 +132,39 @@ fn many_vault_objects_on_one_file_share_one_throttle() {
 }
 
 #[test]
+fn moving_one_clock_does_not_end_a_delay() {
+    // Issue 20, item 3: `unshare -Ur -T --boottime N` moves the boot clock without privileges;
+    // setting the wall clock forward is the user's. A delay ends only when both have moved on.
+    let dir = tempfile::tempdir().unwrap();
+    let path = vault_path(&dir);
+    let clock = clock();
+    let vault = create(&path, UnlockPolicy::FiveMinutes, &clock);
+    vault.lock();
+    for _ in 0..5 {
+        let _ = vault.unlock(&pin(WRONG));
+    }
+    assert_eq!(
+        vault.unlock(&pin(PIN)),
+        Err(VaultError::LockedOut { seconds_left: 60 })
+    );
+    // The boot clock jumps a day ahead: still 60 s to wait on the wall clock.
+    clock.advance_boot_millis(86_400_000);
+    assert_eq!(
+        vault.unlock(&pin(PIN)),
+        Err(VaultError::LockedOut { seconds_left: 60 })
+    );
+    // The wall clock then moves 59 s: 1 s left; at 60 s the right PIN works.
+    let now = clock.wall_seconds();
+    clock.set_wall_seconds(now + 59);
+    assert_eq!(
+        vault.unlock(&pin(PIN)),
+        Err(VaultError::LockedOut { seconds_left: 1 })
+    );
+    clock.set_wall_seconds(now + 60);
+    vault.unlock(&pin(PIN)).unwrap();
+}
+
+#[test]
 fn right_pins_entered_at_once_are_never_locked_out() {
     // An app and its widget (or parallel CLI runs) unlocking together: one attempt is in flight
     // at a time, so in-flight attempts never pile up as failures.

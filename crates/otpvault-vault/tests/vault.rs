@@ -869,7 +869,7 @@ fn foreign_newer_and_missing_files_are_refused_untouched() {
             &newer,
             VaultError::NewerSchema {
                 found: 99,
-                supported: 3,
+                supported: 4,
             },
         ),
     ] {
