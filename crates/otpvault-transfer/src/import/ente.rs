@@ -37,6 +37,8 @@ pub const MAX_MEMORY: u64 = 1024 * 1024 * 1024;
 pub const MAX_WORK: u64 = 4 * MAX_MEMORY;
 /// libsodium's secretstream tag of the last message.
 const TAG_FINAL: u8 = 3;
+/// The ordinary message tag: Ente's own writer tags its one message so at times.
+const TAG_MESSAGE: u8 = 0;
 /// The secretstream overhead: the encrypted tag byte and the 16-byte MAC.
 const STREAM_ABYTES: usize = 17;
 
@@ -89,9 +91,10 @@ fn derive_key(
     Ok(key)
 }
 
-/// Opens the single FINAL message of a libsodium secretstream (XChaCha20-Poly1305) with no
-/// associated data: the plaintext, `None` when the MAC does not verify (wrong key or altered
-/// bytes), or an error when the stream is not one final message.
+/// Opens the single message of a libsodium secretstream (XChaCha20-Poly1305) with no associated
+/// data, tagged FINAL or, as Ente's own writer sometimes leaves it, as an ordinary MESSAGE (the
+/// MAC authenticates the message either way): the plaintext, `None` when the MAC does not verify
+/// (wrong key or altered bytes), or an error when the tag asks for more of a stream (PUSH, REKEY).
 pub fn secretstream_open(
     key: &[u8; 32],
     header: &[u8; 24],
@@ -140,8 +143,10 @@ pub fn secretstream_open(
     if !bool::from(expected.as_slice().ct_eq(mac)) {
         return Ok(None);
     }
-    if tag != TAG_FINAL {
-        return Err(unreadable("encryptedData (not one final message)"));
+    if tag != TAG_FINAL && tag != TAG_MESSAGE {
+        return Err(unreadable(
+            "encryptedData (a message that continues a stream)",
+        ));
     }
     let mut plain = Zeroizing::new(body.to_vec());
     cipher.seek(128u64);
@@ -209,8 +214,9 @@ mod tests {
             let sealed = hex(v["ciphertext"].as_str().unwrap());
             let plain = hex(v["plaintext"].as_str().unwrap());
             let opened = secretstream_open(&key, &header, &sealed);
-            if v["tag"].as_u64() != Some(u64::from(TAG_FINAL)) {
-                // A stream whose message is not the final one is not an Ente export.
+            let tag = v["tag"].as_u64();
+            if tag != Some(u64::from(TAG_FINAL)) && tag != Some(u64::from(TAG_MESSAGE)) {
+                // A message that asks for more of a stream (PUSH, REKEY) is not an Ente export.
                 assert!(matches!(opened, Err(ImportError::Unreadable { .. })));
                 continue;
             }
@@ -241,7 +247,8 @@ mod tests {
                 Ok(Some(_))
             ));
         }
-        assert_eq!(finals, 8);
+        // 8 FINAL messages and 1 ordinary MESSAGE, each a whole export on its own.
+        assert_eq!(finals, 9);
         let header = [0u8; 24];
         assert!(secretstream_open(&key, &header, &[0u8; 16]).is_err());
     }

@@ -165,7 +165,9 @@ pub fn read_payload(bytes: &[u8]) -> Result<Vec<Candidate>, ImportError> {
     Ok(out)
 }
 
-/// Decodes `%XX` and `+` into a zeroizing buffer sized up front (the data carries secrets).
+/// Decodes `%XX` into a zeroizing buffer sized up front (the data carries secrets). A raw `+`
+/// stays a `+`: `data` is base64, and QR readers copy it unencoded; turning it into a space (form
+/// encoding) made such transfers unreadable.
 fn percent_decode(text: &str) -> Option<Zeroizing<Vec<u8>>> {
     let bytes = text.as_bytes();
     let mut out = Zeroizing::new(Vec::with_capacity(bytes.len()));
@@ -176,10 +178,6 @@ fn percent_decode(text: &str) -> Option<Zeroizing<Vec<u8>>> {
                 let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
             }
             b => {
                 out.push(b);
@@ -244,4 +242,65 @@ pub fn read_text(text: &str) -> Result<Vec<Candidate>, ImportError> {
         super::check_entries(out.len())?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-entry migration payload (TOTP, SHA1, 6 digits) for `secret`, as protobuf bytes.
+    fn payload(secret: &[u8]) -> Vec<u8> {
+        let mut entry = vec![0x0a, secret.len() as u8];
+        entry.extend_from_slice(secret);
+        entry.extend_from_slice(&[0x12, 5]);
+        entry.extend_from_slice(b"alice");
+        entry.extend_from_slice(&[0x1a, 4]);
+        entry.extend_from_slice(b"ACME");
+        entry.extend_from_slice(&[0x20, 1, 0x28, 1, 0x30, 2]);
+        let mut out = vec![0x0a, entry.len() as u8];
+        out.extend_from_slice(&entry);
+        out
+    }
+
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            }
+        }
+        while !out.len().is_multiple_of(4) {
+            out.push('=');
+        }
+        out
+    }
+
+    #[test]
+    fn a_raw_plus_in_data_is_base64_not_a_space() {
+        // Issue 21, item 2: QR readers copy `data` without percent-encoding its `+`.
+        let secret = (0u8..=255)
+            .map(|b| [b; 10])
+            .find(|s| base64(&payload(s)).contains('+'))
+            .expect("a secret whose payload's base64 has a +");
+        let data = base64(&payload(&secret));
+        let raw = format!("otpauth-migration://offline?data={data}");
+        let encoded = format!(
+            "otpauth-migration://offline?data={}",
+            data.replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
+        );
+        for uri in [&raw, &encoded] {
+            let entries = read_uri(uri).unwrap();
+            assert_eq!(entries.len(), 1, "{uri}");
+            let token = entries[0].token.as_ref().unwrap();
+            assert_eq!(token.secret().expose(), secret.as_slice());
+            assert_eq!(entries[0].account, "alice");
+        }
+    }
 }
