@@ -53,6 +53,7 @@ pub fn sniff_json(doc: &Value) -> Option<ImportFormat> {
             Some(ImportFormat::Bitwarden)
         }
         Value::Object(map) if map.contains_key("shared_secret") => Some(ImportFormat::SteamMaFile),
+        Value::Object(_) if !steam_wrapped(doc).is_empty() => Some(ImportFormat::SteamMaFile),
         Value::Object(_) if super::stratum::looks_plain(doc) => Some(ImportFormat::Stratum),
         Value::Object(_) if super::ente::looks_encrypted(doc) => Some(ImportFormat::EnteEncrypted),
         Value::Object(_) if super::proton::looks_plain(doc) => Some(ImportFormat::Proton),
@@ -485,15 +486,43 @@ pub fn read_bitwarden_csv(text: &str) -> Result<Vec<Candidate>, ImportError> {
         .collect())
 }
 
-/// A Steam Desktop Authenticator `.maFile`.
+/// The `.maFile` objects of a `{"accounts": {ID: {…}, …}}` wrapper (as some Steam Desktop
+/// Authenticator tools write several accounts), by id (or in order, for a list).
+fn steam_wrapped(doc: &Value) -> Vec<&Value> {
+    match doc.get("accounts") {
+        Some(Value::Object(accounts)) => accounts
+            .values()
+            .filter(|account| account.get("shared_secret").is_some())
+            .collect(),
+        Some(Value::Array(accounts)) => accounts
+            .iter()
+            .filter(|account| account.get("shared_secret").is_some())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A Steam Desktop Authenticator `.maFile`, or several in an `{"accounts": …}` wrapper.
 pub fn read_steam(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    let wrapped = steam_wrapped(doc);
+    if !wrapped.is_empty() {
+        let mut out = Vec::with_capacity(wrapped.len());
+        for account in wrapped {
+            out.extend(read_one_steam(account));
+        }
+        return Ok(out);
+    }
+    Ok(read_one_steam(doc))
+}
+
+fn read_one_steam(doc: &Value) -> Vec<Candidate> {
     let account = text(&doc["account_name"]);
     let secret = doc["shared_secret"]
         .as_str()
         .and_then(|s| super::google::base64_decode(s.as_bytes()))
         .and_then(|bytes| Secret::from_bytes(bytes.to_vec()).ok())
         .ok_or(SkipReason::InvalidSecret);
-    Ok(vec![entry(
+    vec![entry(
         "Steam",
         account,
         secret,
@@ -502,5 +531,39 @@ pub fn read_steam(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
         &Value::Null,
         &Value::Null,
         &Value::Null,
-    )])
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steam_accounts_in_a_wrapper_are_all_read() {
+        // Issue 21, item 3: `{"accounts": {ID: maFile, …}}`, sniffed and with --format steam.
+        let doc = serde_json::json!({"accounts": {
+            "76561198000000001": {"shared_secret": "AAECAwQFBgcICQoLDA0ODxAREhM=", "account_name": "alice"},
+            "76561198000000002": {"shared_secret": "FBUWFxgZGhscHR4fICEiIyQlJic=", "account_name": "bob"},
+        }});
+        assert_eq!(sniff_json(&doc), Some(ImportFormat::SteamMaFile));
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        for format in [None, Some(ImportFormat::SteamMaFile)] {
+            let (found, entries) = super::super::read_as(&bytes, None, format).unwrap();
+            assert_eq!(found, ImportFormat::SteamMaFile);
+            let names: Vec<&str> = entries.iter().map(|e| e.account.as_str()).collect();
+            assert_eq!(names, ["alice", "bob"]);
+            for entry in &entries {
+                let token = entry.token.as_ref().unwrap();
+                assert!(matches!(
+                    token.params().kind,
+                    otpvault_codes::token::OtpKind::Steam
+                ));
+            }
+        }
+        // A wrapper of something else is not Steam.
+        assert_eq!(
+            sniff_json(&serde_json::json!({"accounts": {"x": {"name": "y"}}})),
+            None
+        );
+    }
 }
