@@ -241,6 +241,21 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
         vault.import(None, greedy.as_bytes(), Some("x")),
         Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
     ));
+    // Issue 21, item 8: many slots, each within the per-slot cap, are refused as a whole before
+    // any scrypt runs (40 slots at Aegis's own parameters: 1.25 GiB of work).
+    let mut many: Value = serde_json::from_slice(&encrypted).unwrap();
+    let slot = many["header"]["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == 1)
+        .unwrap()
+        .clone();
+    many["header"]["slots"] = Value::Array(vec![slot; 40]);
+    assert!(matches!(
+        vault.import(None, many.to_string().as_bytes(), Some("x")),
+        Err(VaultError::Import(ImportError::KdfTooCostly { .. }))
+    ));
     let cases: [(&[u8], ImportError); 3] = [
         (b"hello, world", ImportError::UnknownFormat),
         (&[0xff, 0xfe, 0x00, 0x41], ImportError::UnknownFormat),

@@ -117,11 +117,34 @@ pub(super) fn open_gcm(
     otpvault_crypto::aead::open(key, b"", &blob).ok()
 }
 
+/// The most scrypt work (128 · r · N · p bytes, summed over every password slot) one file may
+/// ask for: 1 GiB, 32 slots at Aegis's own parameters (N = 2^15, r = 8, p = 1). Real exports
+/// have one or two password slots; without a total, a file of 200 slots took 38 s, and 8 slots
+/// at the per-slot cap 144 s.
+pub const MAX_SCRYPT_WORK: u64 = 1024 * 1024 * 1024;
+
 /// The master key from the first password slot `password` opens.
 fn master_key(header: &Value, password: &str) -> Result<Zeroizing<Vec<u8>>, ImportError> {
     let slots = header["slots"]
         .as_array()
         .ok_or_else(|| unreadable("header.slots"))?;
+    // The whole file's cost is checked before any slot is tried.
+    let work: u64 = slots
+        .iter()
+        .filter(|s| s["type"].as_u64() == Some(1))
+        .map(|s| {
+            128u64
+                .saturating_mul(s["r"].as_u64().unwrap_or(u64::MAX))
+                .saturating_mul(s["n"].as_u64().unwrap_or(u64::MAX))
+                .saturating_mul(s["p"].as_u64().unwrap_or(u64::MAX))
+        })
+        .fold(0u64, u64::saturating_add);
+    if work > MAX_SCRYPT_WORK {
+        return Err(ImportError::KdfTooCostly {
+            format: FORMAT,
+            what: "scrypt work across the password slots (128 · r · N · p, summed)",
+        });
+    }
     let mut password_slots = 0;
     for slot in slots.iter().filter(|s| s["type"].as_u64() == Some(1)) {
         password_slots += 1;
