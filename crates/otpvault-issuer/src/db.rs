@@ -524,36 +524,30 @@ impl Sql for Db {
     }
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
+        Ok(self.rows(sql, params, 1)?.into_iter().next())
+    }
+
+    fn query_all(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        self.rows(sql, params, usize::MAX)
+    }
+}
+
+impl Db {
+    /// At most `limit` rows of a query, each statement on its own.
+    fn rows(&mut self, sql: &str, params: &[Value], limit: usize) -> Result<Vec<Row>, DbError> {
         match &mut self.engine {
             Engine::Sqlite(conn, gate) => {
                 // Reads run beside the writer (WAL); only writes with a result take turns.
                 let _turn =
                     (!is_read(sql)).then(|| gate.lock().unwrap_or_else(PoisonError::into_inner));
-                sqlite_query(conn, sql, params)
+                sqlite_rows(conn, sql, params, limit)
             }
             Engine::Postgres(pg) => {
                 let statement = pg.statement(sql)?;
                 let bound = bind(&statement, params)?;
                 let client = pg.client()?;
                 let rows = client.query(&statement, &refs(&bound))?;
-                rows.first().map(pg_row).transpose()
-            }
-        }
-    }
-
-    fn query_all(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        match &mut self.engine {
-            Engine::Sqlite(conn, gate) => {
-                let _turn =
-                    (!is_read(sql)).then(|| gate.lock().unwrap_or_else(PoisonError::into_inner));
-                sqlite_rows(conn, sql, params, usize::MAX)
-            }
-            Engine::Postgres(pg) => {
-                let statement = pg.statement(sql)?;
-                let bound = bind(&statement, params)?;
-                let client = pg.client()?;
-                let rows = client.query(&statement, &refs(&bound))?;
-                rows.iter().map(pg_row).collect()
+                rows.iter().take(limit).map(pg_row).collect()
             }
         }
     }
@@ -599,26 +593,19 @@ impl Sql for Tx<'_> {
     }
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
-        let result = match &mut self.inner {
-            TxInner::Sqlite(tx) => return sqlite_query(tx, sql, params),
-            TxInner::Postgres { tx, statements } => {
-                let statement = match cached(tx, statements, sql) {
-                    Ok(statement) => statement,
-                    Err(err) => return Err(self.note(err)),
-                };
-                let bound = bind(&statement, params)?;
-                tx.query(&statement, &refs(&bound))
-            }
-        };
-        match result {
-            Ok(rows) => rows.first().map(pg_row).transpose(),
-            Err(err) => Err(self.note(err)),
-        }
+        Ok(self.rows(sql, params, 1)?.into_iter().next())
     }
 
     fn query_all(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        self.rows(sql, params, usize::MAX)
+    }
+}
+
+impl Tx<'_> {
+    /// At most `limit` rows of a query.
+    fn rows(&mut self, sql: &str, params: &[Value], limit: usize) -> Result<Vec<Row>, DbError> {
         let result = match &mut self.inner {
-            TxInner::Sqlite(tx) => return sqlite_rows(tx, sql, params, usize::MAX),
+            TxInner::Sqlite(tx) => return sqlite_rows(tx, sql, params, limit),
             TxInner::Postgres { tx, statements } => {
                 let statement = match cached(tx, statements, sql) {
                     Ok(statement) => statement,
@@ -629,7 +616,7 @@ impl Sql for Tx<'_> {
             }
         };
         match result {
-            Ok(rows) => rows.iter().map(pg_row).collect(),
+            Ok(rows) => rows.iter().take(limit).map(pg_row).collect(),
             Err(err) => Err(self.note(err)),
         }
     }
@@ -643,14 +630,6 @@ fn sqlite_execute(
     let mut statement = conn.prepare_cached(sql)?;
     let changed = statement.execute(rusqlite::params_from_iter(params.iter().map(SqliteValue)))?;
     Ok(changed as u64)
-}
-
-fn sqlite_query(
-    conn: &rusqlite::Connection,
-    sql: &str,
-    params: &[Value],
-) -> Result<Option<Row>, DbError> {
-    Ok(sqlite_rows(conn, sql, params, 1)?.pop())
 }
 
 /// At most `limit` rows.

@@ -60,14 +60,7 @@ fn resync_step(
     second: &str,
     now_ms: u64,
 ) -> Result<Option<(u64, i64, u64)>, IssuerError> {
-    let secret = Secret::from_bytes(row.secret.to_vec())
-        .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
-    let generator = Generator::new(
-        &secret,
-        parse_algorithm(&row.algorithm),
-        Format::Decimal(row.digits),
-    )
-    .map_err(|_| IssuerError::InvalidInput("stored credential"))?;
+    let generator = row.generator()?;
     let current = now_ms / 1000 / u64::from(row.period.max(1));
     let mut best: Option<(u64, i64, u64)> = None;
     let mut previous: Option<(u64, bool)> = None;
@@ -141,6 +134,18 @@ struct CredentialRow {
 }
 
 impl CredentialRow {
+    /// The code generator of the stored credential.
+    fn generator(&self) -> Result<Generator, IssuerError> {
+        let secret = Secret::from_bytes(self.secret.to_vec())
+            .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
+        Generator::new(
+            &secret,
+            parse_algorithm(&self.algorithm),
+            Format::Decimal(self.digits),
+        )
+        .map_err(|_| IssuerError::InvalidInput("stored credential"))
+    }
+
     /// From `id, secret, algorithm, digits, period, drift_steps, kek_id, wrapped_key`; a sealed
     /// secret is opened with the node's keyring.
     fn read(row: &Row, keys: &crate::seal::Keyring) -> Result<Self, IssuerError> {
@@ -377,14 +382,7 @@ impl Issuer {
         code: &str,
         now_ms: u64,
     ) -> Result<Option<(u64, i64)>, IssuerError> {
-        let secret = Secret::from_bytes(row.secret.to_vec())
-            .map_err(|_| IssuerError::InvalidInput("stored secret"))?;
-        let generator = Generator::new(
-            &secret,
-            parse_algorithm(&row.algorithm),
-            Format::Decimal(row.digits),
-        )
-        .map_err(|_| IssuerError::InvalidInput("stored credential"))?;
+        let generator = row.generator()?;
         let period = u64::from(row.period.max(1));
         let current = now_ms / 1000 / period;
         // The window around the current step, stretched by the drift the last accepted code
