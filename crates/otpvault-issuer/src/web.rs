@@ -1111,6 +1111,44 @@ fn status_page(
 mod tests {
     use super::*;
 
+    /// WCAG 2 contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let channel = |i: usize| {
+                let c =
+                    f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap()) / 255.0;
+                if c <= 0.039_28 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn every_colour_pair_of_the_pages_passes_wcag_aa() {
+        // (text, background) as style.css sets them: text needs 4.5:1, the focus ring 3:1.
+        for (text, background, needed) in [
+            ("#1a1a1a", "#ffffff", 4.5),
+            ("#ffffff", "#0b3d6e", 4.5),
+            ("#8a1111", "#fdecec", 4.5),
+            ("#0d5417", "#eaf6ec", 4.5),
+            ("#1a1a1a", "#f0f0f0", 4.5),
+            ("#b35c00", "#ffffff", 3.0),
+        ] {
+            assert!(
+                STYLE.contains(text) && STYLE.contains(background),
+                "{text} on {background}"
+            );
+            let ratio = contrast(text, background);
+            assert!(ratio >= needed, "{text} on {background}: {ratio:.2}");
+        }
+    }
+
     #[test]
     fn escaping_forms_cookies_and_languages() {
         assert_eq!(

@@ -566,6 +566,33 @@ fn the_database_is_private(store: &Store) {
         }
     }
     assert!(checked >= 2, "the database and its WAL");
+    // Another uid (root can act as one with setpriv): the file cannot be read even though its
+    // directory can be entered.
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if root {
+        let dir = path.parent().unwrap();
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+                "/bin/cat",
+            ])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Permission denied"));
+    } else {
+        eprintln!(
+            "the_database_is_private: another uid needs root (setpriv); checked the mode only"
+        );
+    }
     // An existing file others could read is narrowed when opened.
     drop(issuer);
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
