@@ -64,6 +64,27 @@ impl Access {
         self
     }
 
+    /// The same vault through the agent this command started, once it serves: a long-running
+    /// command (`watch`) then follows the agent's session, and `otpvault lock` or the agent's
+    /// timeout in another terminal ends what it shows. The session opened here is locked.
+    #[cfg(unix)]
+    pub fn through_agent(self, vault_path: &std::path::Path) -> Self {
+        let Access::Local(mut local) = self else {
+            return self;
+        };
+        let Some(starting) = local.starting.take() else {
+            return Access::Local(local);
+        };
+        starting.wait_ready();
+        match agent::Client::connect(vault_path) {
+            Ok(Some(client)) => {
+                local.vault.lock();
+                Access::Agent(client)
+            }
+            _ => Access::Local(local),
+        }
+    }
+
     /// Seconds until the session ends; `None` when nothing stays unlocked (`EveryCode`). An
     /// agent that cannot be reached any more counts as ended (`Some(0)`).
     pub fn session_seconds_left(&self) -> Option<u64> {

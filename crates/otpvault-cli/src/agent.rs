@@ -157,6 +157,10 @@ impl Client {
     }
 
     fn exchange(&self, line: &[u8]) -> Outcome<Value> {
+        if std::fs::symlink_metadata(&self.socket).is_err() {
+            // Removed by an agent that stopped (`lock`, its timeout, a changed vault file).
+            return Err(Failure::new(EXIT_VAULT, "agent_gone", "the agent is gone"));
+        }
         if let Some(reason) = untrusted(&self.socket) {
             return Err(Failure::new(
                 EXIT_VAULT,

@@ -487,3 +487,31 @@ fn demo_removes_its_files_on_ctrl_c() {
         "the demo's folder, vault and WAL are gone"
     );
 }
+
+#[test]
+fn lock_in_another_terminal_clears_a_running_watch() {
+    // Issue 20, item 2: `watch` started without an agent opens the vault itself and starts one;
+    // it then follows the agent, so `otpvault lock` elsewhere clears its codes at once.
+    let env = Env::new("5m");
+    ok(&env.run(&["add", URI], &format!("{PIN}\n")));
+    ok(&env.run(&["lock"], ""));
+    env.wait_agent_gone();
+    let mut watch = env.command(&["watch", "--frames", "8"]).spawn().unwrap();
+    // The PIN now, and again after the lock.
+    watch
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PIN}\n{PIN}\n").as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(3_000));
+    ok(&env.run(&["lock"], ""));
+    let out = watch.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let locked = text.find("locked (the session ended)").expect(&text);
+    assert!(text[..locked].contains("ACME (alice)"), "{text}");
+    assert!(
+        text[locked..].lines().take(2).all(|l| !l.contains("ACME")),
+        "no code right after the lock: {text}"
+    );
+}

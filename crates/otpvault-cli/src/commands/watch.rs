@@ -292,6 +292,10 @@ pub trait Source {
     fn access(&mut self) -> Outcome<Access>;
     /// Seconds until the vault locks (`None`: it never stays unlocked, `EveryCode`).
     fn seconds_left(&mut self, access: &Access) -> Option<u64>;
+    /// The access to keep for the next frame (the agent's, once one this command started serves).
+    fn follow(&mut self, access: Access) -> Access {
+        access
+    }
 }
 
 struct VaultSource<'a> {
@@ -305,6 +309,11 @@ impl Source for VaultSource<'_> {
 
     fn seconds_left(&mut self, access: &Access) -> Option<u64> {
         access.session_seconds_left()
+    }
+
+    #[cfg(unix)]
+    fn follow(&mut self, access: Access) -> Access {
+        access.through_agent(&self.ctx.vault_path)
     }
 }
 
@@ -428,7 +437,7 @@ fn watch_loop(
             terminal.locked(title, "the session ended")?;
             continue;
         }
-        access = Some(current);
+        access = Some(source.follow(current));
     }
     Ok(())
 }
