@@ -1130,6 +1130,41 @@ mod tests {
     }
 
     #[test]
+    fn cookies_are_secure_under_tls_and_pages_carry_their_headers() {
+        for secure in [false, true] {
+            let req = WebRequest {
+                method: "GET",
+                path: "/login",
+                body: "",
+                cookie: None,
+                accept_language: None,
+                secure,
+            };
+            let page = public_form(&req, Lang::It, None, "", 200);
+            let cookie = &page
+                .headers
+                .iter()
+                .find(|(n, _)| *n == "set-cookie")
+                .unwrap()
+                .1;
+            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+            assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+            assert!(
+                page.headers
+                    .iter()
+                    .any(|(n, v)| *n == "content-security-policy" && v == CSP)
+            );
+            assert!(
+                page.headers
+                    .iter()
+                    .any(|(n, v)| *n == "x-frame-options" && v == "DENY")
+            );
+            assert!(page.body.contains(r#"<html lang="it">"#));
+            assert!(page.body.contains(r#"<label for="username">"#));
+        }
+    }
+
+    #[test]
     fn every_colour_pair_of_the_pages_passes_wcag_aa() {
         // (text, background) as style.css sets them: text needs 4.5:1, the focus ring 3:1.
         for (text, background, needed) in [
