@@ -273,12 +273,40 @@ fn unreadable_files_are_refused_whole_and_import_nothing() {
             Err(VaultError::Import(error))
         );
     }
+    // Issue 21, item 7: an app's database, an archive, a FreeOTP backup or XML are named as what
+    // they are, with a password or without one, never "wrong password for the andOTP file".
+    let padded = |head: &[u8]| {
+        let mut bytes = head.to_vec();
+        bytes.resize(4096, 0x5a);
+        bytes
+    };
+    for (bytes, what) in [
+        (padded(b"SQLite format 3\0"), "SQLite database"),
+        (padded(b"PK\x03\x04"), "zip archive"),
+        (padded(&[0xac, 0xed, 0x00, 0x05]), "FreeOTP backup"),
+        (
+            b"<?xml version='1.0'?><map><string name='x'>{}</string></map>".to_vec(),
+            "XML file",
+        ),
+    ] {
+        for password in [None, Some("Tr0ub4dor&3")] {
+            match vault.import(None, &bytes, password) {
+                Err(VaultError::Import(ImportError::NotAnExport { what: said })) => {
+                    assert!(said.contains(what), "{said}");
+                }
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+    }
     let huge = vec![b' '; otpvault_transfer::import::MAX_IMPORT_BYTES + 1];
     assert!(matches!(
         vault.import(None, &huge, None),
         Err(VaultError::Import(ImportError::TooLarge { .. }))
     ));
     assert!(vault.list(None).unwrap().is_empty());
+    // A list of URIs with a byte that is not UTF-8 (a Latin-1 name) is still a list of URIs.
+    let latin1 = b"otpauth://totp/Caf\xe9:alice?secret=JBSWY3DPEHPK3PXP\n";
+    assert_eq!(vault.import(None, latin1, None).unwrap().imported(), 1);
 }
 
 #[test]
@@ -357,9 +385,10 @@ fn ente_proton_and_authy_files_refuse_a_missing_or_wrong_password_and_greedy_par
         refused(authy.as_bytes(), Some("Tr0ub4dor&3")),
         ImportError::WrongPassword { format }
     );
+    // Other XML is named as such (issue 21, item 7), not taken for an encrypted file.
     assert!(matches!(
         refused(b"<map><string name=\"other\">[]</string></map>", None),
-        ImportError::UnknownFormat
+        ImportError::NotAnExport { .. }
     ));
     let broken = authy.replace("&quot;digits", "&bogus;digits");
     assert!(matches!(

@@ -164,6 +164,13 @@ pub enum ImportError {
     /// Not a format otpvault reads.
     #[error("not an export format otpvault reads")]
     UnknownFormat,
+    /// Recognised as something that is not an export otpvault reads (an app's database, an
+    /// archive, a format not read yet): `what` says which, so no password is asked for it.
+    #[error("this is {what}, not an export otpvault reads")]
+    NotAnExport {
+        /// What the file is.
+        what: &'static str,
+    },
     /// The format was recognised but the file is damaged; `what` names the part.
     #[error("the {format} file cannot be read ({what})")]
     Unreadable {
@@ -327,6 +334,13 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
         return Some(ImportFormat::StratumEncrypted);
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
+        // A list of URIs with a stray non-UTF-8 byte (a Latin-1 name): still a list of URIs.
+        if bytes
+            .windows(10)
+            .any(|w| w.eq_ignore_ascii_case(b"otpauth://"))
+        {
+            return Some(ImportFormat::UriList);
+        }
         // Binary: the one binary format read is andOTP's encrypted backup (random-looking bytes
         // throughout, so it is only recognised by being binary and long enough).
         return (bytes.len() >= andotp::MIN_LEN).then_some(ImportFormat::AndOtpEncrypted);
@@ -426,7 +440,19 @@ pub fn read_as(
             max: MAX_IMPORT_BYTES,
         });
     }
-    let sniffed = sniff(bytes).ok_or(ImportError::UnknownFormat)?;
+    if let Some(what) = not_an_export(bytes) {
+        return Err(ImportError::NotAnExport { what });
+    }
+    let sniffed = match sniff(bytes) {
+        Some(sniffed) => sniffed,
+        // XML that is not Authy's (FreeOTP's tokens.xml).
+        None if bytes.trim_ascii_start().starts_with(b"<") => {
+            return Err(ImportError::NotAnExport {
+                what: "an XML file (FreeOTP's tokens.xml?), not read yet: export URIs from the app instead",
+            });
+        }
+        None => return Err(ImportError::UnknownFormat),
+    };
     let format = match format {
         Some(asked) if asked != sniffed => {
             return Err(ImportError::Unreadable {
@@ -437,6 +463,27 @@ pub fn read_as(
         _ => sniffed,
     };
     Ok((format, parse_as(bytes, password, format)?))
+}
+
+/// What a file is when it is recognisably not an export otpvault reads, by its first bytes:
+/// otherwise these binary files were taken for encrypted andOTP backups and answered "wrong
+/// password" or "give its password".
+fn not_an_export(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"SQLite format 3\0") {
+        Some(
+            "an SQLite database (an app's own storage, such as Google Authenticator's): export from the app instead",
+        )
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        Some(
+            "a zip archive (Authenticator Plus backups are zips of an encrypted database, not read yet)",
+        )
+    } else if bytes.starts_with(&[0xac, 0xed, 0x00, 0x05]) {
+        Some(
+            "a FreeOTP backup (Java serialization), not read yet: export URIs from FreeOTP instead",
+        )
+    } else {
+        None
+    }
 }
 
 /// Parses `bytes` as `format` with no sniffing in front: each parser alone, with the same caps
@@ -455,6 +502,11 @@ pub fn parse_as(
         ImportFormat::OtpvaultBackup => crate::backup::open(bytes, password)?.0,
         ImportFormat::AndOtpEncrypted => andotp::read(bytes, password)?,
         ImportFormat::StratumEncrypted => stratum::read_encrypted(bytes, password)?,
+        ImportFormat::UriList if std::str::from_utf8(bytes).is_err() => {
+            // URIs are ASCII: a stray byte elsewhere (a Latin-1 name) becomes U+FFFD.
+            let text = zeroize::Zeroizing::new(String::from_utf8_lossy(bytes).into_owned());
+            parse_text(&text, password, ImportFormat::UriList)?
+        }
         text_format => {
             let text = std::str::from_utf8(bytes).map_err(|_| ImportError::Unreadable {
                 format: text_format.name(),
