@@ -233,9 +233,15 @@ pub fn read_two_fas(doc: &Value, password: Option<&str>) -> Result<Vec<Candidate
                 "" => text(&service["name"]),
                 issuer => issuer,
             };
-            let account = match text(&otp["account"]) {
-                "" => text(&otp["label"]),
-                account => account,
+            // An empty account falls back to the label, then to the account of the entry's
+            // own otpauth:// link.
+            let from_link = otpvault_codes::uri::parse(text(&otp["link"]))
+                .map(|token| token.params().account)
+                .unwrap_or_default();
+            let account = match (text(&otp["account"]), text(&otp["label"])) {
+                ("", "") => from_link.as_str(),
+                ("", label) => label,
+                (account, _) => account,
             };
             entry(
                 issuer,
@@ -251,6 +257,21 @@ pub fn read_two_fas(doc: &Value, password: Option<&str>) -> Result<Vec<Candidate
         .collect())
 }
 
+/// The account in an andOTP label: old versions wrote "Issuer - Issuer:account" (or
+/// "Issuer:account"), which is kept whole no more.
+fn and_otp_account<'a>(issuer: &str, label: &'a str) -> &'a str {
+    if issuer.is_empty() {
+        return label;
+    }
+    let rest = label
+        .strip_prefix(issuer)
+        .and_then(|r| r.strip_prefix(" - "))
+        .unwrap_or(label);
+    rest.strip_prefix(issuer)
+        .and_then(|r| r.strip_prefix(':'))
+        .map_or(rest, str::trim_start)
+}
+
 /// An andOTP backup (plain).
 pub fn read_and_otp(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
     let items = doc
@@ -260,9 +281,10 @@ pub fn read_and_otp(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
     Ok(items
         .iter()
         .map(|item| {
+            let issuer = text(&item["issuer"]);
             entry(
-                text(&item["issuer"]),
-                text(&item["label"]),
+                issuer,
+                and_otp_account(issuer, text(&item["label"])),
                 base32(&item["secret"]),
                 text(&item["type"]),
                 item["algorithm"].as_str(),
@@ -332,9 +354,14 @@ pub fn read_lastpass(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
                 "" => text(&item["originalIssuerName"]),
                 issuer => issuer,
             };
+            // An account renamed to nothing keeps the name it was added with.
+            let account = match text(&item["userName"]) {
+                "" => text(&item["originalUserName"]),
+                account => account,
+            };
             entry(
                 issuer,
-                text(&item["userName"]),
+                account,
                 base32(&item["secret"]),
                 "TOTP",
                 item["algorithm"].as_str(),
@@ -537,6 +564,33 @@ fn read_one_steam(doc: &Value) -> Vec<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_account_names_fall_back_to_what_the_app_kept() {
+        // Issue 21, item 5: LastPass's originalUserName, 2FAS's own otpauth:// link.
+        let lastpass = serde_json::json!({"version": 3, "accounts": [{
+            "issuerName": "ACME", "userName": "", "originalUserName": "alice",
+            "secret": "JBSWY3DPEHPK3PXP", "timeStep": 30, "digits": 6, "algorithm": "SHA1"}]});
+        assert_eq!(read_lastpass(&lastpass).unwrap()[0].account, "alice");
+        let two_fas = serde_json::json!({"schemaVersion": 4, "services": [{
+            "name": "ACME", "secret": "JBSWY3DPEHPK3PXP",
+            "otp": {"issuer": "ACME", "account": "", "tokenType": "TOTP", "digits": 6, "period": 30,
+                    "algorithm": "SHA1",
+                    "link": "otpauth://totp/ACME:bob%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME"}}]});
+        assert_eq!(
+            read_two_fas(&two_fas, None).unwrap()[0].account,
+            "bob@example.com"
+        );
+    }
+
+    #[test]
+    fn old_and_otp_labels_lose_their_repeated_issuer() {
+        assert_eq!(and_otp_account("ACME", "ACME - ACME:alice"), "alice");
+        assert_eq!(and_otp_account("ACME", "ACME:alice"), "alice");
+        assert_eq!(and_otp_account("ACME", "alice"), "alice");
+        assert_eq!(and_otp_account("", "ACME:alice"), "ACME:alice");
+        assert_eq!(and_otp_account("ACME", "ACME - other"), "other");
+    }
 
     #[test]
     fn steam_accounts_in_a_wrapper_are_all_read() {
