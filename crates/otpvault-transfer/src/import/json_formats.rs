@@ -378,7 +378,16 @@ fn bitwarden_totp(name: &str, username: &str, totp: &str) -> Candidate {
     let totp = totp.trim();
     if super::uris::is_uri(totp) {
         return match uri::parse_exported(totp) {
-            Ok(token) if token.issuer().is_empty() && token.account().is_empty() => {
+            // A URI without names, or a steam:// one (its only name is "Steam"): the item's
+            // name and username.
+            Ok(token)
+                if token.account().is_empty()
+                    && (token.issuer().is_empty()
+                        || matches!(
+                            token.params().kind,
+                            otpvault_codes::token::OtpKind::Steam
+                        )) =>
+            {
                 let mut token = token;
                 match token.rename(name, username) {
                     Ok(()) => Candidate::token(token),
@@ -581,6 +590,20 @@ mod tests {
             read_two_fas(&two_fas, None).unwrap()[0].account,
             "bob@example.com"
         );
+    }
+
+    #[test]
+    fn a_bitwarden_steam_item_keeps_its_name_and_username() {
+        let entry = bitwarden_totp("Steam (gaming)", "alice", "steam://JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            (entry.issuer.as_str(), entry.account.as_str()),
+            ("Steam (gaming)", "alice")
+        );
+        let token = entry.token.unwrap();
+        assert!(matches!(
+            token.params().kind,
+            otpvault_codes::token::OtpKind::Steam
+        ));
     }
 
     #[test]
