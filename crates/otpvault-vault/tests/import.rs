@@ -459,3 +459,20 @@ fn a_truncated_transfer_payload_never_panics_and_never_half_imports() {
     assert!(vault.list(None).unwrap().is_empty());
     assert_eq!(SkipReason::UnsupportedKind.name(), "unsupported_kind");
 }
+
+#[test]
+fn entries_sharing_a_secret_under_different_names_are_all_imported() {
+    // Issue 21, item 6: 20 accounts enrolled with one secret import as 20 (Aegis and Proton
+    // keep them all); the same file again adds nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock);
+    let list: String = (0..20)
+        .map(|n| format!("otpauth://totp/Shared:user{n}?secret=JBSWY3DPEHPK3PXP\n"))
+        .collect();
+    let report = vault.import(None, list.as_bytes(), None).unwrap();
+    assert_eq!(report.imported(), 20);
+    let again = vault.import(None, list.as_bytes(), None).unwrap();
+    assert_eq!(again.imported(), 0);
+    assert_eq!(vault.list(None).unwrap().len(), 20);
+}

@@ -578,6 +578,16 @@ pub fn same_token(a: &Token, b: &Token) -> bool {
         && a.secret() == b.secret()
 }
 
+/// An import's duplicate: [`same_token`] under the same names (issuer and account, ignoring
+/// case). A file's entries that share a secret under different names are different logins to
+/// the user (one secret enrolled for several accounts): all of them are imported, as Aegis and
+/// Proton import them; importing the same file twice still adds nothing.
+pub fn same_entry(a: &Token, b: &Token) -> bool {
+    same_token(a, b)
+        && a.issuer().to_lowercase() == b.issuer().to_lowercase()
+        && a.account().to_lowercase() == b.account().to_lowercase()
+}
+
 /// What happens to one entry of an export file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportOutcome {
@@ -644,13 +654,13 @@ pub fn plan(candidates: &[Candidate], existing: &[(i64, Token)]) -> (Vec<ImportE
             Err(reason) => (None, ImportOutcome::Skipped(*reason)),
             Ok(token) => {
                 let outcome =
-                    if let Some((id, _)) = existing.iter().find(|(_, t)| same_token(t, token)) {
+                    if let Some((id, _)) = existing.iter().find(|(_, t)| same_entry(t, token)) {
                         ImportOutcome::DuplicateOf { id: *id }
                     } else if let Some(first) = chosen.iter().find(|i| {
                         candidates[**i]
                             .token
                             .as_ref()
-                            .is_ok_and(|t| same_token(t, token))
+                            .is_ok_and(|t| same_entry(t, token))
                     }) {
                         ImportOutcome::DuplicateInFile { index: *first }
                     } else {
