@@ -419,7 +419,11 @@ pub fn read_bitwarden(doc: &Value, password: Option<&str>) -> Result<Vec<Candida
         if doc["passwordProtected"] == Value::Bool(true) {
             return super::bitwarden::read_protected(doc, password);
         }
-        return Err(ImportError::EncryptedNotSupported { format: FORMAT });
+        return Err(ImportError::NotAnExport {
+            what: "an account-restricted Bitwarden export (sealed with your Bitwarden account's \
+                   own key, which never leaves Bitwarden): export it password-protected or \
+                   unencrypted instead",
+        });
     }
     let items = doc["items"]
         .as_array()
@@ -604,6 +608,18 @@ mod tests {
             token.params().kind,
             otpvault_codes::token::OtpKind::Steam
         ));
+    }
+
+    #[test]
+    fn an_account_restricted_bitwarden_export_says_what_to_do() {
+        let doc = serde_json::json!({"encrypted": true, "passwordProtected": false,
+                                     "encKeyValidation_DO_NOT_EDIT": "2.x|y|z", "data": "2.a|b|c"});
+        match read_bitwarden(&doc, Some("x")) {
+            Err(ImportError::NotAnExport { what }) => {
+                assert!(what.contains("account-restricted") && what.contains("password-protected"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

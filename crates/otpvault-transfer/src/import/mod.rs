@@ -179,12 +179,6 @@ pub enum ImportError {
         /// Which part.
         what: &'static str,
     },
-    /// The file is encrypted and this format's encryption is not read yet.
-    #[error("encrypted {format} files are not read yet: export without encryption")]
-    EncryptedNotSupported {
-        /// The format's name.
-        format: &'static str,
-    },
     /// The file is encrypted: its password is needed.
     #[error("the {format} file is encrypted: give its password")]
     PasswordRequired {
