@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = client().handle(status, text);
     }
     let mut second = client();
-    if let Ok(Step::Send(_)) = second.handle(200, &activation::start_body(&[7u8; 16])) {
+    if let Ok(Step::Send(_)) = second.handle(200, &activation::start_body(&[7u8; 16], "https://p.example")) {
         // Forged answers to the exchange can end in an error only: without the code no input
         // produces a server tag that verifies.
         assert!(!matches!(second.handle(200, text), Ok(Step::Done(_))));
