@@ -105,6 +105,7 @@ class BiometricKey(otpvault.QuickUnlockProtector):
         self.outcome = None
         self.prompts = 0
         self.prompt_thread = None
+        self.deletions = 0
 
     def wrap(self, data):
         return self.key.wrap(data)
@@ -115,6 +116,9 @@ class BiometricKey(otpvault.QuickUnlockProtector):
         if self.outcome is not None:
             raise self.outcome
         return self.key.unwrap(data)
+
+    def delete_key(self):
+        self.deletions += 1
 
 
 def run(coroutine):

@@ -136,12 +136,17 @@ def test_quick_unlock_with_a_python_biometric_key(vault_path, clock):
     with pytest.raises(Error.QuickUnlockInvalidated):
         run(vault.quick_unlock(biometric))
     assert not vault.status().quick_unlock
+    assert biometric.deletions == 1, "the app is told to delete the invalidated key"
     prompts = biometric.prompts
     with pytest.raises(Error.QuickUnlockNotSet):
         run(vault.quick_unlock(biometric))
     assert biometric.prompts == prompts, "no prompt without a slot"
     run(vault.unlock(PIN))
     assert vault.code(token, 59).value == "94287082"
+    # Disabling removes the slot and calls back to delete the platform key.
+    run(vault.enable_quick_unlock(PIN, biometric))
+    run(vault.disable_quick_unlock(biometric))
+    assert biometric.deletions == 2 and not vault.status().quick_unlock
 
 
 def test_quick_unlock_stands_in_for_the_every_code_pin_only_when_allowed(vault_path, clock):

@@ -49,6 +49,6 @@ pub use otpvault_codes::{
 };
 pub use otpvault_vault::pin::Pin;
 pub use otpvault_vault::{
-    CodeSheet, CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, PeriodState, Settings,
-    TokenInfo, UnlockInfo, UnlockPolicy, Vault, VaultStatus,
+    CodeSheet, CreateOptions, Entry, HotpCode, KeyProtector, OpenOptions, PeriodState,
+    QuickUnlockKey, Settings, TokenInfo, UnlockInfo, UnlockPolicy, Vault, VaultStatus,
 };

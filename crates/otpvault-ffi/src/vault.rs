@@ -41,6 +41,9 @@ pub trait QuickUnlockProtector: Send + Sync {
     fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorFailure>;
     /// Asks for the user's presence and decrypts what `wrap` returned.
     fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorFailure>;
+    /// Deletes the platform key: quick unlock was disabled or its key invalidated, and a copy of
+    /// the old slot written back into the file must find nothing to unwrap it.
+    fn delete_key(&self) -> Result<(), ProtectorFailure>;
 }
 
 /// Wall and boot time, provided by the app (tests drive it by hand). Pass none to use the
@@ -78,6 +81,12 @@ impl core::KeyProtector for ForeignQuickKey {
 
     fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, core::ProtectorError> {
         self.0.unwrap(data).map_err(Into::into)
+    }
+}
+
+impl core::QuickUnlockKey for ForeignQuickKey {
+    fn delete_key(&self) -> Result<(), core::ProtectorError> {
+        self.0.delete_key().map_err(Into::into)
     }
 }
 
@@ -206,9 +215,14 @@ impl OtpVault {
         .await
     }
 
-    /// Removes quick unlock (no PIN needed).
-    pub fn disable_quick_unlock(&self) -> Result<(), OtpError> {
-        Ok(self.inner.disable_quick_unlock()?)
+    /// Removes quick unlock (no PIN needed), then calls `protector.delete_key()`: the app's
+    /// platform key must go with the slot (off the caller's thread).
+    pub async fn disable_quick_unlock(
+        &self,
+        protector: Arc<dyn QuickUnlockProtector>,
+    ) -> Result<(), OtpError> {
+        self.background(move |v| v.disable_quick_unlock(&ForeignQuickKey(protector)))
+            .await
     }
 
     /// Locks at once, wiping keys and decrypted tokens (call it when the app goes to the background).

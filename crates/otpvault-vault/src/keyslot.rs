@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::crypto::{self, PinKey, SALT_LEN, VaultKey};
 use super::pin::Pin;
+use super::record::QuickSlotId;
 use super::storage::{SlotKind, SlotRow};
 use super::{KeyProtector, ProtectorError};
 use crate::error::VaultError;
@@ -82,44 +83,59 @@ pub(super) fn protector_error(err: ProtectorError) -> VaultError {
 
 /// Quick-unlock flag: the slot may stand in for the PIN under the `EveryCode` policy.
 pub(super) const QUICK_ALLOWS_EVERY_CODE: u32 = 1;
-/// The quick-unlock payload's version byte.
+/// The quick-unlock payload's version byte before slots carried an id (no longer opened).
 const QUICK_PAYLOAD_V1: u8 = 1;
+/// The quick-unlock payload's version byte.
+const QUICK_PAYLOAD_V2: u8 = 2;
 
-/// A quick-unlock slot holding `key`: `version ‖ flags (u32 BE) ‖ vault key`, wrapped by the
-/// platform key. The flags are also stored in the row (for `status()`, which reads no key), but
-/// only the wrapped copy is trusted. The protector sees the vault key: it is the platform key's job
-/// to encrypt it (in hardware, behind the user's presence).
+/// A quick-unlock slot holding `key`: `version ‖ flags (u32 BE) ‖ slot id ‖ vault key`, wrapped
+/// by the platform key; the random slot id is what the manifest names. The flags are also stored
+/// in the row (for `status()`, which reads no key), but only the wrapped copy is trusted. The
+/// protector sees the vault key: it is the platform key's job to encrypt it (in hardware, behind
+/// the user's presence).
 pub(super) fn new_quick_slot(
     key: &VaultKey,
     allow_every_code: bool,
     protector: &dyn KeyProtector,
-) -> Result<SlotRow, VaultError> {
+) -> Result<(SlotRow, QuickSlotId), VaultError> {
     let flags = if allow_every_code {
         QUICK_ALLOWS_EVERY_CODE
     } else {
         0
     };
-    let mut payload = Zeroizing::new(Vec::with_capacity(5 + 32));
-    payload.push(QUICK_PAYLOAD_V1);
+    let mut id: QuickSlotId = [0; 16];
+    crypto::fill_random(&mut id)?;
+    let mut payload = Zeroizing::new(Vec::with_capacity(5 + 16 + 32));
+    payload.push(QUICK_PAYLOAD_V2);
     payload.extend_from_slice(&flags.to_be_bytes());
+    payload.extend_from_slice(&id);
     payload.extend_from_slice(key.as_bytes());
     let wrapped = protector
         .wrap(payload.to_vec())
         .map_err(VaultError::QuickUnlock)?;
-    Ok(SlotRow {
+    let row = SlotRow {
         id: SlotKind::QuickUnlock.row_id(),
         salt: Vec::new(),
         iterations: flags,
         device_bound: false,
         wrapped_key: wrapped,
-    })
+    };
+    Ok((row, id))
 }
 
-/// Unwraps a quick-unlock slot: the vault key and the flags the platform key vouches for.
+/// What a quick-unlock slot unwrapped to.
+pub(super) enum OpenedQuickSlot {
+    /// The vault key, the flags the platform key vouches for, and the slot's id.
+    Key(VaultKey, u32, QuickSlotId),
+    /// A slot written before slots carried an id: the manifest cannot vouch for it.
+    Legacy,
+}
+
+/// Unwraps a quick-unlock slot.
 pub(super) fn open_quick_slot(
     slot: &SlotRow,
     protector: &dyn KeyProtector,
-) -> Result<(VaultKey, u32), VaultError> {
+) -> Result<OpenedQuickSlot, VaultError> {
     let payload = Zeroizing::new(
         protector
             .unwrap(slot.wrapped_key.clone())
@@ -131,10 +147,14 @@ pub(super) fn open_quick_slot(
         })
     };
     match payload.as_slice() {
-        [QUICK_PAYLOAD_V1, f0, f1, f2, f3, key @ ..] if key.len() == 32 => {
+        [QUICK_PAYLOAD_V2, f0, f1, f2, f3, rest @ ..] if rest.len() == 16 + 32 => {
             let flags = u32::from_be_bytes([*f0, *f1, *f2, *f3]);
-            Ok((VaultKey::from_slice(key).map_err(|_| garbled())?, flags))
+            let (id, key) = rest.split_at(16);
+            let id: QuickSlotId = id.try_into().map_err(|_| garbled())?;
+            let key = VaultKey::from_slice(key).map_err(|_| garbled())?;
+            Ok(OpenedQuickSlot::Key(key, flags, id))
         }
+        [QUICK_PAYLOAD_V1, _, _, _, _, key @ ..] if key.len() == 32 => Ok(OpenedQuickSlot::Legacy),
         _ => Err(garbled()),
     }
 }

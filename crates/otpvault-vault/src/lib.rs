@@ -58,7 +58,8 @@ pub use crate::error::ProtectorError;
 use crypto::{KDF_TARGET_MILLIS, MIN_PBKDF2_ITERATIONS, VaultKey};
 pub use error::{StorageKind, VaultError};
 use keyslot::{
-    QUICK_ALLOWS_EVERY_CODE, new_pin_slot, new_quick_slot, open_quick_slot, protector_error,
+    OpenedQuickSlot, QUICK_ALLOWS_EVERY_CODE, new_pin_slot, new_quick_slot, open_quick_slot,
+    protector_error,
 };
 pub use otpvault_codes::UnlockPolicy;
 pub use pin::Pin;
@@ -79,6 +80,14 @@ pub trait KeyProtector: Send + Sync {
     fn wrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorError>;
     /// Decrypts what [`KeyProtector::wrap`] returned.
     fn unwrap(&self, data: Vec<u8>) -> Result<Vec<u8>, ProtectorError>;
+}
+
+/// The platform key behind quick unlock (biometrics). Besides wrapping and unwrapping, it can be
+/// told to delete itself: when quick unlock is disabled, the slot's row goes and so must the key,
+/// so that a copy of the row written back into the file has nothing left to unwrap it.
+pub trait QuickUnlockKey: KeyProtector {
+    /// Deletes the platform key (it wraps nothing the vault will use again).
+    fn delete_key(&self) -> Result<(), ProtectorError>;
 }
 
 /// How to create a vault.
@@ -334,6 +343,7 @@ impl Vault {
             next_id: 1,
             settings: record::nonce_of(&sealed_settings).ok_or(VaultError::Rng)?,
             tokens: Vec::new(),
+            quick: None,
         };
         let sealed_manifest = keys.seal_manifest(&manifest)?;
 
@@ -1063,18 +1073,19 @@ impl Vault {
     /// that needs the user's presence. The PIN stays the root: setting this up needs it (checked
     /// and counted like any PIN entry), a PIN change removes the slot, and the erase option still
     /// erases it. `allow_every_code` lets a quick unlock stand in for the PIN under `EveryCode`.
-    /// Replaces an earlier quick-unlock slot.
+    /// Replaces an earlier quick-unlock slot. The manifest names the new slot (by the random id
+    /// sealed inside it) in the same transaction: an older slot written back opens nothing.
     pub fn enable_quick_unlock(
         &self,
         pin: &Pin,
-        protector: &dyn KeyProtector,
+        protector: &dyn QuickUnlockKey,
         allow_every_code: bool,
     ) -> Result<(), VaultError> {
         let Unlocked {
             keys,
             slot: pin_slot,
         } = self.verify_pin(pin)?;
-        let slot = new_quick_slot(keys.key(), allow_every_code, protector)?;
+        let (slot, slot_id) = new_quick_slot(keys.key(), allow_every_code, protector)?;
         let mut inner = self.lock_inner();
         let vault_id = inner.vault_id;
         let tx = inner
@@ -1086,17 +1097,41 @@ impl Vault {
             return Err(VaultError::Locked);
         }
         storage::write_slot(&tx, &vault_id, SlotKind::QuickUnlock, &slot)?;
+        keys.update_manifest(&tx, |manifest| manifest.quick = Some(slot_id))?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Removes the quick-unlock slot (no PIN needed: it only takes a way in away).
-    pub fn disable_quick_unlock(&self) -> Result<(), VaultError> {
-        let mut inner = self.lock_inner();
+    /// Removes quick unlock (no PIN needed: it only takes a way in away), then tells `protector`
+    /// to delete the platform key. With a session open, the manifest stops naming the slot in
+    /// the same transaction; on a locked vault it stops at the next write. Either way a copy of
+    /// the slot written back finds its platform key deleted.
+    pub fn disable_quick_unlock(&self, protector: &dyn QuickUnlockKey) -> Result<(), VaultError> {
+        self.remove_quick_slot()?;
+        protector.delete_key().map_err(VaultError::QuickUnlock)
+    }
+
+    /// Deletes the quick slot's row and, when the open session's keys are at hand, the
+    /// manifest's name for it.
+    fn remove_quick_slot(&self) -> Result<(), VaultError> {
+        let now = self.now();
+        let mut guard = self.lock_inner();
+        let inner = &mut *guard;
         let tx = inner
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         storage::delete_slot(&tx, SlotKind::QuickUnlock)?;
+        if let Some(session) = inner.session.as_ref().filter(|s| !s.expired(now)) {
+            // A session made stale by a PIN change elsewhere cannot open the manifest: the row
+            // goes all the same, and the next write drops the name.
+            match session
+                .keys
+                .update_manifest(&tx, |manifest| manifest.quick = None)
+            {
+                Ok(()) | Err(VaultError::Corrupted { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
         tx.commit()?;
         storage::checkpoint(&inner.conn)
     }
@@ -1106,7 +1141,9 @@ impl Vault {
     /// ([`VaultError::QuickUnlock`]) and never count as wrong PINs; `KeyInvalidated` (new
     /// biometrics enrolled, key deleted) removes the slot, so the app falls back to the PIN. Under
     /// `EveryCode`, refused with [`VaultError::QuickUnlockNotAllowed`] unless the user allowed it.
-    pub fn quick_unlock(&self, protector: &dyn KeyProtector) -> Result<UnlockInfo, VaultError> {
+    /// A slot the manifest does not name (an older or removed one written back) is refused as
+    /// `Corrupted`; a slot from before manifests named them is removed (set it up again).
+    pub fn quick_unlock(&self, protector: &dyn QuickUnlockKey) -> Result<UnlockInfo, VaultError> {
         let (slot, pin_slot, vault_id) = {
             let inner = self.lock_inner();
             let pin_slot =
@@ -1115,19 +1152,38 @@ impl Vault {
                 .ok_or(VaultError::QuickUnlockNotSet)?;
             (slot, pin_slot, inner.vault_id)
         };
-        let (key, flags) = match open_quick_slot(&slot, protector) {
-            Ok(opened) => opened,
+        let (key, flags, slot_id) = match open_quick_slot(&slot, protector) {
+            Ok(OpenedQuickSlot::Key(key, flags, slot_id)) => (key, flags, slot_id),
+            Ok(OpenedQuickSlot::Legacy) => {
+                self.remove_quick_slot()?;
+                let _ = protector.delete_key();
+                return Err(VaultError::QuickUnlockNotSet);
+            }
             Err(VaultError::QuickUnlock(ProtectorError::KeyInvalidated)) => {
-                self.disable_quick_unlock()?;
+                self.remove_quick_slot()?;
+                let _ = protector.delete_key();
                 return Err(VaultError::QuickUnlock(ProtectorError::KeyInvalidated));
             }
             Err(err) => return Err(err),
         };
-        self.open_session(
-            RowKeys::new(key, vault_id),
-            pin_slot.salt,
-            flags & QUICK_ALLOWS_EVERY_CODE != 0,
-        )
+        let keys = RowKeys::new(key, vault_id);
+        {
+            let inner = self.lock_inner();
+            let tx = inner.conn.unchecked_transaction()?;
+            if keys.named_quick_slot(&tx)? != Some(slot_id) {
+                // Set up again while the prompt was showing: not an attack, try again.
+                let now = storage::read_slot(&tx, &vault_id, SlotKind::QuickUnlock)?;
+                if now.is_some_and(|now| now.wrapped_key != slot.wrapped_key) {
+                    return Err(VaultError::QuickUnlock(ProtectorError::Failed {
+                        reason: "quick unlock was set up again meanwhile: try again".into(),
+                    }));
+                }
+                return Err(VaultError::Corrupted {
+                    what: "quick unlock slot (not the one the manifest names)",
+                });
+            }
+        }
+        self.open_session(keys, pin_slot.salt, flags & QUICK_ALLOWS_EVERY_CODE != 0)
     }
 
     /// A number that changes whenever *another* connection (another `Vault` object or process)

@@ -16,6 +16,11 @@ use otpvault_codes::token::{OtpKind, Token, TokenParams};
 const TOKEN_RECORD_V1: u8 = 1;
 const SETTINGS_RECORD_V1: u8 = 1;
 const MANIFEST_RECORD_V1: u8 = 1;
+/// Version 2 adds the quick-unlock slot's id.
+const MANIFEST_RECORD_V2: u8 = 2;
+
+/// The random id a quick-unlock slot carries inside its wrapped payload, named by the manifest.
+pub(crate) type QuickSlotId = [u8; 16];
 
 /// The nonce that opens a sealed blob: what the manifest records of each row.
 pub(crate) type RowNonce = [u8; 12];
@@ -29,7 +34,8 @@ pub(crate) fn nonce_of(sealed: &[u8]) -> Option<RowNonce> {
 /// every write, the next token id (ids are never reused), and the nonce of the settings and of
 /// every token row. Each write seals its rows with fresh random nonces and records them here in
 /// the same transaction, so a row written back from an older copy of the file (its old nonce) is
-/// detected, as is a removed row put back or a row deleted behind the vault's back.
+/// detected, as is a removed row put back or a row deleted behind the vault's back. The
+/// quick-unlock slot is covered the same way, by the random id sealed inside its wrapped payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Manifest {
     /// Bumped by every write.
@@ -40,6 +46,8 @@ pub(crate) struct Manifest {
     pub(crate) settings: RowNonce,
     /// `(token id, nonce)`, sorted by id.
     pub(crate) tokens: Vec<(i64, RowNonce)>,
+    /// The id of the one quick-unlock slot that may open the vault (none: no slot may).
+    pub(crate) quick: Option<QuickSlotId>,
 }
 
 impl Manifest {
@@ -71,11 +79,18 @@ impl Manifest {
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + 8 + 8 + 12 + 4 + self.tokens.len() * 20);
-        out.push(MANIFEST_RECORD_V1);
+        let mut out = Vec::with_capacity(1 + 8 + 8 + 12 + 17 + 4 + self.tokens.len() * 20);
+        out.push(MANIFEST_RECORD_V2);
         out.extend_from_slice(&self.generation.to_be_bytes());
         out.extend_from_slice(&self.next_id.to_be_bytes());
         out.extend_from_slice(&self.settings);
+        match &self.quick {
+            Some(id) => {
+                out.push(1);
+                out.extend_from_slice(id);
+            }
+            None => out.push(0),
+        }
         out.extend_from_slice(&(self.tokens.len() as u32).to_be_bytes());
         for (id, nonce) in &self.tokens {
             out.extend_from_slice(&id.to_be_bytes());
@@ -87,7 +102,8 @@ impl Manifest {
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, VaultError> {
         let corrupted = || VaultError::Corrupted { what: "manifest" };
         let mut reader = Reader { bytes };
-        if reader.take(1).map_err(|_| corrupted())? != [MANIFEST_RECORD_V1] {
+        let version = reader.take(1).map_err(|_| corrupted())?[0];
+        if version != MANIFEST_RECORD_V1 && version != MANIFEST_RECORD_V2 {
             return Err(corrupted());
         }
         let u64_at = |reader: &mut Reader<'_>| -> Result<[u8; 8], VaultError> {
@@ -96,6 +112,15 @@ impl Manifest {
         let generation = u64::from_be_bytes(u64_at(&mut reader)?);
         let next_id = i64::from_be_bytes(u64_at(&mut reader)?);
         let settings: RowNonce = reader.take(12)?.try_into().map_err(|_| corrupted())?;
+        // Version 1 (before quick slots were covered) names none.
+        let quick = match version {
+            MANIFEST_RECORD_V1 => None,
+            _ => match reader.take(1)? {
+                [0] => None,
+                [1] => Some(reader.take(16)?.try_into().map_err(|_| corrupted())?),
+                _ => return Err(corrupted()),
+            },
+        };
         let count = u32::from_be_bytes(reader.take(4)?.try_into().map_err(|_| corrupted())?);
         if reader.bytes.len() != count as usize * 20 {
             return Err(corrupted());
@@ -114,6 +139,7 @@ impl Manifest {
             next_id,
             settings,
             tokens,
+            quick,
         })
     }
 }
@@ -301,6 +327,7 @@ mod tests {
             next_id: 10,
             settings: [1; 12],
             tokens: Vec::new(),
+            quick: None,
         };
         manifest.set_token(3, [3; 12]);
         manifest.set_token(1, [9; 12]);
@@ -322,6 +349,33 @@ mod tests {
         assert!(Manifest::decode(&bad.encode()).is_err());
         assert!(manifest.remove_token(1));
         assert!(!manifest.remove_token(1));
+
+        // The quick slot's id round-trips; a bad presence byte is refused.
+        manifest.quick = Some([7; 16]);
+        let encoded = manifest.encode();
+        assert_eq!(Manifest::decode(&encoded).unwrap(), manifest);
+        for cut in 0..encoded.len() {
+            assert!(Manifest::decode(&encoded[..cut]).is_err());
+        }
+        let mut bad = encoded.clone();
+        bad[1 + 8 + 8 + 12] = 2;
+        assert!(Manifest::decode(&bad).is_err());
+    }
+
+    #[test]
+    fn a_version_1_manifest_names_no_quick_slot() {
+        // Version 1 as written before quick slots were covered: no presence byte.
+        let mut v1 = vec![1];
+        v1.extend_from_slice(&5u64.to_be_bytes());
+        v1.extend_from_slice(&3i64.to_be_bytes());
+        v1.extend_from_slice(&[2; 12]);
+        v1.extend_from_slice(&1u32.to_be_bytes());
+        v1.extend_from_slice(&1i64.to_be_bytes());
+        v1.extend_from_slice(&[8; 12]);
+        let manifest = Manifest::decode(&v1).unwrap();
+        assert_eq!(manifest.quick, None);
+        assert_eq!(manifest.tokens, vec![(1, [8; 12])]);
+        assert_eq!(manifest.encode()[0], MANIFEST_RECORD_V2);
     }
 
     #[test]

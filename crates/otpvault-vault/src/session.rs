@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
 use super::crypto::{self, VaultKey};
-use super::record::{self, Manifest, RowNonce, Settings, nonce_of};
-use super::storage::{self, FORMAT_VERSION, LEGACY_FORMAT, TokenRow};
+use super::record::{self, Manifest, QuickSlotId, RowNonce, Settings, nonce_of};
+use super::storage::{self, FORMAT_VERSION, LEGACY_FORMAT, SlotKind, TokenRow};
 use super::{CodeSheet, Entry, HotpCode, PeriodState, TokenInfo};
 use crate::error::VaultError;
 use otpvault_codes::clock::TimeCorrection;
@@ -152,6 +152,28 @@ impl RowKeys {
         Manifest::decode(&self.open(MANIFEST_LABEL, FORMAT_VERSION, None, sealed, "manifest")?)
     }
 
+    /// Reads the file's manifest under these keys, lets `f` change it, and seals it back with the
+    /// generation bumped, inside the caller's transaction.
+    pub(super) fn update_manifest(
+        &self,
+        tx: &Transaction<'_>,
+        f: impl FnOnce(&mut Manifest),
+    ) -> Result<(), VaultError> {
+        let (mut manifest, _) = self.read_state(tx)?;
+        f(&mut manifest);
+        manifest.generation = manifest.generation.wrapping_add(1);
+        storage::set_manifest(tx, FORMAT_VERSION, &self.seal_manifest(&manifest)?)
+    }
+
+    /// The id of the quick-unlock slot the file's manifest names (authenticated under these
+    /// keys: a key the manifest does not open is refused as `Corrupted`).
+    pub(super) fn named_quick_slot(
+        &self,
+        conn: &Connection,
+    ) -> Result<Option<QuickSlotId>, VaultError> {
+        Ok(self.read_state(conn)?.0.quick)
+    }
+
     /// Reads and authenticates the manifest and the settings (which must be the ones it names).
     fn read_state(&self, conn: &Connection) -> Result<(Manifest, Settings), VaultError> {
         let header = storage::read_header(conn)?;
@@ -209,6 +231,7 @@ pub(super) fn upgrade_legacy(conn: &mut Connection, keys: &RowKeys) -> Result<()
         next_id: storage::max_token_id(&tx)?.saturating_add(1),
         settings: sealed_nonce(&sealed_settings)?,
         tokens: Vec::new(),
+        quick: None,
     };
     for row in storage::read_tokens(&tx, None)? {
         if let Ok(token) = keys.open_token(LEGACY_FORMAT, row.id, &row.sealed) {
@@ -376,6 +399,13 @@ impl Session {
             }
         };
         let result = f(&tx, &mut manifest, &self.keys)?;
+        // A quick slot removed while no key was at hand (`disable_quick_unlock` on a locked
+        // vault) stops being named here, so that row written back opens nothing.
+        if manifest.quick.is_some()
+            && storage::read_slot(&tx, &self.keys.vault_id, SlotKind::QuickUnlock)?.is_none()
+        {
+            manifest.quick = None;
+        }
         manifest.generation = manifest.generation.wrapping_add(1);
         let sealed = self.keys.seal_manifest(&manifest)?;
         storage::set_manifest(&tx, FORMAT_VERSION, &sealed)?;
@@ -694,6 +724,8 @@ pub(super) fn rekey(
         next_id: old_manifest.next_id,
         settings: sealed_nonce(&sealed_settings)?,
         tokens: Vec::with_capacity(old_manifest.tokens.len()),
+        // The caller removes the quick slot: it wraps the old key.
+        quick: None,
     };
     for row in storage::read_tokens(&tx, None)? {
         let token = match old_manifest.token(row.id) {

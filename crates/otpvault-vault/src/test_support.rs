@@ -78,6 +78,7 @@ pub fn sample_records() -> Vec<Vec<u8>> {
             next_id: 9,
             settings: [7; 12],
             tokens: vec![(1, [1; 12]), (4, [4; 12])],
+            quick: Some([5; 16]),
         }
         .encode(),
     );

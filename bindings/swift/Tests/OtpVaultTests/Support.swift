@@ -122,6 +122,15 @@ final class TestBiometricKey: QuickUnlockProtector, @unchecked Sendable {
     private var _outcome: ProtectorFailure?
     private(set) var prompts = 0
     private(set) var promptOnMainThread = false
+    private var _deletions = 0
+
+    var deletions: Int {
+        lock.lock(); defer { lock.unlock() }; return _deletions
+    }
+
+    func deleteKey() throws {
+        lock.lock(); _deletions += 1; lock.unlock()
+    }
 
     var outcome: ProtectorFailure? {
         get { lock.lock(); defer { lock.unlock() }; return _outcome }

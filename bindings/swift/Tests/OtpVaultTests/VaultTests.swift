@@ -130,11 +130,17 @@ final class VaultTests: XCTestCase {
         biometric.outcome = .KeyInvalidated
         await assertThrowsAsync(.QuickUnlockInvalidated) { try await vault.quickUnlock(protector: biometric) }
         XCTAssertFalse(vault.status().quickUnlock)
+        XCTAssertEqual(biometric.deletions, 1, "the app is told to delete the invalidated key")
         let prompts = biometric.prompts
         await assertThrowsAsync(.QuickUnlockNotSet) { try await vault.quickUnlock(protector: biometric) }
         XCTAssertEqual(biometric.prompts, prompts, "no prompt without a slot")
         _ = try await vault.unlock(pin: pin)
         XCTAssertEqual(try vault.code(id: id, unixTime: 59).value, "94287082")
+        // Disabling removes the slot and calls back to delete the platform key.
+        try await vault.enableQuickUnlock(pin: pin, protector: biometric)
+        try await vault.disableQuickUnlock(protector: biometric)
+        XCTAssertEqual(biometric.deletions, 2)
+        XCTAssertFalse(vault.status().quickUnlock)
     }
 
     func testQuickUnlockStandsInForTheEveryCodePinOnlyWhenAllowed() async throws {

@@ -104,7 +104,11 @@ class TestBiometricKey(private val key: TestDeviceKey = TestDeviceKey()) : Quick
     @Volatile var outcome: ProtectorFailure? = null
     val prompts = AtomicInteger()
     @Volatile var promptThread: Thread? = null
+    val deletions = AtomicInteger()
     override fun wrap(data: ByteArray): ByteArray = key.wrap(data)
+    override fun deleteKey() {
+        deletions.incrementAndGet()
+    }
     override fun unwrap(data: ByteArray): ByteArray {
         prompts.incrementAndGet()
         promptThread = Thread.currentThread()

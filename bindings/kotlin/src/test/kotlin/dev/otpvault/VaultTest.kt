@@ -142,11 +142,17 @@ class VaultTest {
         biometric.outcome = ProtectorFailure.KeyInvalidated()
         assertThrows<OtpException.QuickUnlockInvalidated> { await { vault.quickUnlock(biometric) } }
         assertFalse(vault.status().quickUnlock)
+        assertEquals(1, biometric.deletions.get(), "the app is told to delete the invalidated key")
         val prompts = biometric.prompts.get()
         assertThrows<OtpException.QuickUnlockNotSet> { await { vault.quickUnlock(biometric) } }
         assertEquals(prompts, biometric.prompts.get())
         vault.unlock(PIN)
         assertEquals("94287082", vault.code(id, 59uL).value)
+        // Disabling removes the slot and calls back to delete the platform key.
+        vault.enableQuickUnlock(PIN, biometric)
+        vault.disableQuickUnlock(biometric)
+        assertEquals(2, biometric.deletions.get())
+        assertFalse(vault.status().quickUnlock)
     }
 
     @Test
