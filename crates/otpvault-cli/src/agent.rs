@@ -17,7 +17,11 @@
 //!   so killing it loses nothing.
 //! - **What**: one JSON request per connection, one JSON answer (`{"ok": …}` or `{"error": {code,
 //!   kind, message}}`), in the same shapes as `--json`. A token to add travels as its canonical
-//!   URI in a zeroizing buffer.
+//!   URI in a zeroizing buffer. `import`, `restore` and `activate` travel the same way: the client
+//!   reads (and decrypts) the file or runs the exchange, then hands the agent the entries, each
+//!   token as its canonical URI, so the write is the agent's own and its session goes on. Requests
+//!   are read into buffers that wipe every copy they leave behind, and parsed into JSON trees
+//!   whose strings are wiped (`SecretJson`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -29,6 +33,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use otpvault_core::activation::Activated;
+use otpvault_core::crypto::secret_json::{SecretJson, WipingBuffer};
+use otpvault_core::import::{Candidate, ImportFormat, ImportReport, ReadFile, SkipReason};
 use otpvault_core::{OpenOptions, Pin, TokenInfo, UnlockPolicy, Vault, uri};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -37,8 +44,10 @@ use zeroize::Zeroizing;
 use crate::failure::{EXIT_VAULT, Failure, Outcome};
 use crate::render::{Code, code_from_json, code_json, token_from_json, token_json};
 
-/// Largest request or answer line accepted.
+/// Largest answer line accepted.
 const MAX_LINE: u64 = 1 << 20;
+/// Largest request accepted (an import's entries: the largest export file read, and then some).
+const MAX_REQUEST: usize = 2 * otpvault_core::import::MAX_IMPORT_BYTES;
 
 fn my_uid() -> u32 {
     rustix::process::getuid().as_raw()
@@ -335,10 +344,134 @@ impl Client {
         answer["seconds_left"].as_u64().ok_or_else(Self::bad_answer)
     }
 
+    /// Imports (or with `dry_run` previews) a file this command read: the agent writes it in
+    /// its own session, which goes on.
+    pub fn import(&self, read: &ReadFile, dry_run: bool) -> Outcome<ImportReport> {
+        let request = read_file_request("import", read, dry_run);
+        let answer = self.exchange(request.text().map_err(|_| Self::bad_answer())?.as_bytes())?;
+        crate::render::import_report_from_json(&answer).ok_or_else(Self::bad_answer)
+    }
+
+    /// Restores a backup this command read, in the agent's session. Refused with kind `locked`
+    /// when the backup would change the policy: that takes the PIN.
+    pub fn restore(&self, read: &ReadFile) -> Outcome<ImportReport> {
+        let request = read_file_request("restore", read, false);
+        let answer = self.exchange(request.text().map_err(|_| Self::bad_answer())?.as_bytes())?;
+        crate::render::import_report_from_json(&answer).ok_or_else(Self::bad_answer)
+    }
+
+    /// Stores an activated token (with its clock correction) and returns it with its first code.
+    pub fn activate(&self, activated: &Activated) -> Outcome<(TokenInfo, Code)> {
+        let request = SecretJson::new(json!({
+            "op": "activate",
+            "uri": uri::build(&activated.token).as_str(),
+            "clock_offset": activated.clock_offset,
+        }));
+        let answer = self.exchange(request.text().map_err(|_| Self::bad_answer())?.as_bytes())?;
+        Ok((
+            token_from_json(&answer["token"]).ok_or_else(Self::bad_answer)?,
+            code_from_json(&answer["code"]).ok_or_else(Self::bad_answer)?,
+        ))
+    }
+
     /// Tells the agent to lock, wipe and exit.
     pub fn lock(&self) -> Outcome {
         self.request_value(&json!({"op": "lock"})).map(|_| ())
     }
+}
+
+/// `{"op", "dry_run", "format", "settings", "entries": [{"issuer", "account", "uri" | "skip"}]}`:
+/// a file read by the client, each token as its canonical URI.
+fn read_file_request(op: &str, read: &ReadFile, dry_run: bool) -> SecretJson {
+    let entries: Vec<Value> = read
+        .candidates
+        .iter()
+        .map(|c| match &c.token {
+            Ok(token) => json!({
+                "issuer": c.issuer,
+                "account": c.account,
+                "uri": uri::build(token).as_str(),
+            }),
+            Err(reason) => json!({
+                "issuer": c.issuer,
+                "account": c.account,
+                "skip": reason.name(),
+            }),
+        })
+        .collect();
+    SecretJson::new(json!({
+        "op": op,
+        "dry_run": dry_run,
+        "format": read.format.name(),
+        "settings": read.settings.map(|s| json!({
+            "time_offset": s.time_offset,
+            "policy": crate::render::policy_name(s.policy),
+        })),
+        "entries": entries,
+    }))
+}
+
+/// Reads back what [`read_file_request`] wrote.
+fn read_file_from_request(request: &Value) -> Outcome<ReadFile> {
+    let bad = || Failure::invalid("bad request");
+    let format =
+        ImportFormat::from_name(request["format"].as_str().ok_or_else(bad)?).ok_or_else(bad)?;
+    let settings = match &request["settings"] {
+        Value::Null => None,
+        settings => Some(otpvault_core::backup::BackupSettings {
+            time_offset: settings["time_offset"].as_i64().ok_or_else(bad)?,
+            policy: match settings["policy"].as_str() {
+                Some("every-code") => UnlockPolicy::EveryCode,
+                Some("5m") => UnlockPolicy::FiveMinutes,
+                Some("10m") => UnlockPolicy::TenMinutes,
+                _ => return Err(bad()),
+            },
+        }),
+    };
+    let candidates = request["entries"]
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|entry| {
+            let token = match (entry["uri"].as_str(), entry["skip"].as_str()) {
+                (Some(text), None) => Ok(uri::parse(text)?),
+                (None, Some(reason)) => Err(SkipReason::from_name(reason).ok_or_else(bad)?),
+                _ => return Err(bad()),
+            };
+            Ok(Candidate {
+                issuer: entry["issuer"].as_str().ok_or_else(bad)?.to_owned(),
+                account: entry["account"].as_str().ok_or_else(bad)?.to_owned(),
+                token,
+            })
+        })
+        .collect::<Outcome<Vec<_>>>()?;
+    Ok(ReadFile {
+        format,
+        candidates,
+        settings,
+    })
+}
+
+/// Reads one request line (without its newline) into a buffer that wipes every copy it leaves
+/// behind; `None` when the peer sent nothing, or more than [`MAX_REQUEST`].
+fn read_request(stream: &mut impl Read) -> Option<Zeroizing<Vec<u8>>> {
+    let mut out = WipingBuffer::default();
+    let mut chunk = Zeroizing::new([0u8; 8192]);
+    loop {
+        let n = stream.read(&mut chunk[..]).ok()?;
+        if n == 0 {
+            break;
+        }
+        let end = chunk[..n].iter().position(|&b| b == b'\n');
+        out.write_all(&chunk[..end.unwrap_or(n)]).ok()?;
+        if out.len() > MAX_REQUEST {
+            return None;
+        }
+        if end.is_some() {
+            break;
+        }
+    }
+    (!out.is_empty()).then(|| out.into_bytes())
 }
 
 /// An agent being started: its first line says whether it is ready.
@@ -426,8 +559,7 @@ impl Server {
             let token = uri::parse(text)?;
             return Ok(token_json(&self.vault.add_token(None, token)?));
         }
-        let request: Value =
-            serde_json::from_str(line).map_err(|_| Failure::invalid("bad request"))?;
+        let request = SecretJson::parse(line).map_err(|_| Failure::invalid("bad request"))?;
         let id = || {
             request["id"]
                 .as_i64()
@@ -495,6 +627,36 @@ impl Server {
                 }
                 json!(vault.time_offset(None)?)
             }
+            "import" => {
+                let read = read_file_from_request(&request)?;
+                let dry_run = request["dry_run"].as_bool().unwrap_or(true);
+                let report = if dry_run {
+                    vault.preview_read(None, &read)?
+                } else {
+                    vault.import_read(None, read)?
+                };
+                crate::render::import_report_json(&report)
+            }
+            "restore" => {
+                let read = read_file_from_request(&request)?;
+                crate::render::import_report_json(&vault.restore_read(None, read)?)
+            }
+            "activate" => {
+                let text = request["uri"]
+                    .as_str()
+                    .ok_or_else(|| Failure::invalid("bad request"))?;
+                let activated = Activated {
+                    token: uri::parse(text)?,
+                    clock_offset: request["clock_offset"]
+                        .as_i64()
+                        .ok_or_else(|| Failure::invalid("bad request"))?,
+                    round_trip_millis: 0,
+                    credential_id: String::new(),
+                };
+                let info = vault.activate(None, activated)?;
+                let code = vault.code(None, info.id, crate::context::now())?;
+                json!({"token": token_json(&info), "code": code_json(&Code::from(&code))})
+            }
             "lock" => {
                 self.stop.store(true, Ordering::SeqCst);
                 Value::Null
@@ -508,21 +670,17 @@ impl Server {
             return; // Dropped unanswered.
         }
         let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-        let Ok(reader) = stream.try_clone() else {
+        let mut stream = stream;
+        let Some(bytes) = read_request(&mut stream) else {
             return;
         };
-        let mut line = Zeroizing::new(String::new());
-        if BufReader::new(reader.take(MAX_LINE))
-            .read_line(&mut line)
-            .is_err()
-        {
+        let Ok(line) = std::str::from_utf8(&bytes) else {
             return;
-        }
+        };
         let answer = match self.answer(line.trim_end()) {
             Ok(value) => json!({"ok": value}),
             Err(failure) => error_json(&failure),
         };
-        let mut stream = stream;
         let _ = writeln!(stream, "{answer}");
     }
 }

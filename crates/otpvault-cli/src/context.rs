@@ -92,13 +92,20 @@ impl Context {
         self.pins.read(prompt)
     }
 
+    /// The agent holding this vault, if one runs (and the agent is not turned off).
+    #[cfg(unix)]
+    pub fn agent_client(&self) -> Outcome<Option<crate::agent::Client>> {
+        if !self.agent {
+            return Ok(None);
+        }
+        crate::agent::Client::connect(&self.vault_path)
+    }
+
     /// The unlocked vault: through the agent when one holds it; otherwise opened here with the
     /// PIN, and under a 5/10-minute policy an agent is started to hold it for the next commands.
     pub fn access(&self) -> Outcome<Access> {
         #[cfg(unix)]
-        if self.agent
-            && let Some(client) = crate::agent::Client::connect(&self.vault_path)?
-        {
+        if let Some(client) = self.agent_client()? {
             return Ok(Access::Agent(client));
         }
         let vault = self.open()?;

@@ -184,6 +184,20 @@ fn kind_fields(kind: OtpKind) -> Value {
     }
 }
 
+/// Reads back what [`kind_fields`] wrote.
+fn kind_from_json(value: &Value) -> Option<OtpKind> {
+    Some(match value["type"].as_str()? {
+        "totp" => OtpKind::Totp {
+            period: u32::try_from(value["period"].as_u64()?).ok()?,
+        },
+        "hotp" => OtpKind::Hotp {
+            counter: value["counter"].as_u64()?,
+        },
+        "steam" => OtpKind::Steam,
+        _ => return None,
+    })
+}
+
 fn merge(mut base: Value, extra: Value) -> Value {
     if let (Some(map), Value::Object(extra)) = (base.as_object_mut(), extra) {
         map.extend(extra);
@@ -228,16 +242,7 @@ pub fn code_from_json(value: &Value) -> Option<Code> {
 
 /// Reads back what [`token_json`] wrote (the agent's answers).
 pub fn token_from_json(value: &Value) -> Option<TokenInfo> {
-    let kind = match value["type"].as_str()? {
-        "totp" => OtpKind::Totp {
-            period: u32::try_from(value["period"].as_u64()?).ok()?,
-        },
-        "hotp" => OtpKind::Hotp {
-            counter: value["counter"].as_u64()?,
-        },
-        "steam" => OtpKind::Steam,
-        _ => return None,
-    };
+    let kind = kind_from_json(value)?;
     Some(TokenInfo {
         id: value["id"].as_i64()?,
         issuer: value["issuer"].as_str()?.to_owned(),
@@ -345,12 +350,10 @@ impl Report {
             Report::Locked { agent_was_running } => {
                 json!({"locked": true, "agent_was_running": agent_was_running})
             }
-            Report::Import { report, dry_run } => json!({
-                "format": report.format.name(),
-                "dry_run": dry_run,
-                "imported": report.imported(),
-                "entries": report.entries.iter().map(import_entry_json).collect::<Vec<_>>(),
-            }),
+            Report::Import { report, dry_run } => merge(
+                json!({"dry_run": dry_run, "imported": report.imported()}),
+                import_report_json(report),
+            ),
         }
     }
 
@@ -524,14 +527,64 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// An import report as JSON: `{format, entries: [{index, issuer, account, type, period|counter,
+/// outcome, …}]}` (also the agent's answer to `import` and `restore`).
+pub fn import_report_json(report: &otpvault_core::import::ImportReport) -> Value {
+    json!({
+        "format": report.format.name(),
+        "entries": report.entries.iter().map(import_entry_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads back what [`import_report_json`] wrote (the agent's answers).
+pub fn import_report_from_json(value: &Value) -> Option<otpvault_core::import::ImportReport> {
+    use otpvault_core::import::{ImportEntry, ImportFormat, ImportOutcome, SkipReason};
+    let entries = value["entries"]
+        .as_array()?
+        .iter()
+        .map(|e| {
+            let outcome = match e["outcome"].as_str()? {
+                "imported" => ImportOutcome::Imported {
+                    id: e["id"].as_i64().unwrap_or(0),
+                },
+                "duplicate" => ImportOutcome::DuplicateOf {
+                    id: e["duplicate_of"].as_i64()?,
+                },
+                "duplicate_in_file" => ImportOutcome::DuplicateInFile {
+                    index: usize::try_from(e["duplicate_of_entry"].as_u64()?).ok()?,
+                },
+                "skipped" => ImportOutcome::Skipped(SkipReason::from_name(e["reason"].as_str()?)?),
+                _ => return None,
+            };
+            Some(ImportEntry {
+                index: usize::try_from(e["index"].as_u64()?).ok()?,
+                issuer: e["issuer"].as_str()?.to_owned(),
+                account: e["account"].as_str()?.to_owned(),
+                kind: match e["type"] {
+                    Value::Null => None,
+                    _ => Some(kind_from_json(e)?),
+                },
+                outcome,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(otpvault_core::import::ImportReport {
+        format: ImportFormat::from_name(value["format"].as_str()?)?,
+        entries,
+    })
+}
+
 fn import_entry_json(entry: &otpvault_core::import::ImportEntry) -> Value {
     use otpvault_core::import::ImportOutcome;
     let mut value = json!({
         "index": entry.index,
         "issuer": entry.issuer,
         "account": entry.account,
-        "type": entry.kind.map(|k| kind_fields(k)["type"].clone()),
+        "type": null,
     });
+    if let Some(kind) = entry.kind {
+        value = merge(value, kind_fields(kind));
+    }
     let extra = match entry.outcome {
         ImportOutcome::Imported { id } => {
             json!({"outcome": "imported", "id": (id > 0).then_some(id)})

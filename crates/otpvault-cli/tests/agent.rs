@@ -515,3 +515,107 @@ fn lock_in_another_terminal_clears_a_running_watch() {
         "no code right after the lock: {text}"
     );
 }
+
+#[test]
+fn import_and_restore_go_through_the_agent_without_the_pin() {
+    // Issue 20, item 8: under 5m/10m an agent holds the vault; import, a dry run and restore ask
+    // no PIN (nothing on standard input), and the agent's session goes on (same process).
+    let env = Env::new("5m");
+    ok(&env.run(&["add", URI], &format!("{PIN}\n")));
+    let pid = env.agent_pid();
+    let list = env.dir.path().join("list.txt");
+    std::fs::write(
+        &list,
+        "otpauth://totp/Beta:bob?secret=JBSWY3DPEHPK3PXP\n\
+         otpauth://hotp/Gamma:carol?secret=KRSXG5CTMVRXEZLU&counter=7\n\
+         otpauth://totp/Bad:x?secret=JBSWY3DPEHPK3PXP&algorithm=MD5\n",
+    )
+    .unwrap();
+    let list = list.to_str().unwrap();
+    let preview: Value =
+        serde_json::from_str(&ok(&env.run(&["--json", "import", "--dry-run", list], ""))).unwrap();
+    assert_eq!(preview["imported"], 2, "{preview}");
+    assert_eq!(preview["dry_run"], true);
+    let report: Value =
+        serde_json::from_str(&ok(&env.run(&["--json", "import", list], ""))).unwrap();
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["entries"][1]["type"], "hotp");
+    assert_eq!(report["entries"][1]["counter"], 7);
+    assert_eq!(report["entries"][2]["reason"], "unsupported_algorithm");
+    let text = ok(&env.run(&["import", list], ""));
+    assert!(text.contains("already in the vault as #2"), "{text}");
+    assert_eq!(env.agent_pid(), pid, "the agent goes on");
+
+    // A backup that keeps the policy restores through the agent too.
+    let pass = env.dir.path().join("pass");
+    std::fs::write(&pass, "correct horse battery staple 42\n").unwrap();
+    let backup = env.dir.path().join("vault.bak");
+    ok(&env.run(
+        &[
+            "export",
+            "--format",
+            "backup",
+            "--out",
+            backup.to_str().unwrap(),
+            "--password-file",
+            pass.to_str().unwrap(),
+        ],
+        &format!("{PIN}\n"),
+    ));
+    // (The export checked the PIN in its own process, a write the agent sees: it stopped. The
+    // next command starts another.)
+    env.wait_agent_gone();
+    ok(&env.run(&["list"], &format!("{PIN}\n")));
+    let pid = env.agent_pid();
+    let restore_args = [
+        "--json",
+        "restore",
+        backup.to_str().unwrap(),
+        "--password-file",
+        pass.to_str().unwrap(),
+    ];
+    let restored: Value = serde_json::from_str(&ok(&env.run(&restore_args, ""))).unwrap();
+    assert_eq!(restored["imported"], 0, "all already there: {restored}");
+    assert_eq!(restored["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(env.agent_pid(), pid, "the agent goes on");
+    let listed: Value = serde_json::from_str(&ok(&env.run(&["--json", "list"], ""))).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+
+    // One that would change the policy takes the PIN.
+    let other = Env::new("10m");
+    ok(&other.run(&["--no-agent", "add", URI], &format!("{PIN}\n")));
+    let other_backup = env.dir.path().join("other.bak");
+    ok(&other.run(
+        &[
+            "--no-agent",
+            "export",
+            "--format",
+            "backup",
+            "--out",
+            other_backup.to_str().unwrap(),
+            "--password-file",
+            pass.to_str().unwrap(),
+        ],
+        &format!("{PIN}\n"),
+    ));
+    let args = [
+        "restore",
+        other_backup.to_str().unwrap(),
+        "--password-file",
+        pass.to_str().unwrap(),
+    ];
+    let refused = env.run(&args, "");
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("changing the policy takes the PIN"),
+        "{}",
+        stderr(&refused)
+    );
+    let out = env.run(&args, &format!("{PIN}\n"));
+    assert!(ok(&out).contains("0 of 1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("once per 10 minutes"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -281,3 +281,73 @@ fn cargos_enrolment_scans_the_issuers_png_and_confirms_with_the_printed_code() {
     let offset: Value = serde_json::from_slice(&offset.stdout).unwrap();
     assert_eq!(offset["time_offset"], 0);
 }
+
+#[test]
+fn otp_pat_activation_goes_through_the_agent_without_the_pin() {
+    // Issue 20, item 8: under 5m/10m with an agent holding the vault, `activate` asks only the
+    // portal password and the code; the token is stored by the agent, whose session goes on.
+    let (dir, vault, mut issuer, server) = setup();
+    let agent_dir = dir.path().join("agent");
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+            .arg("--vault")
+            .arg(&vault)
+            .args(args)
+            .arg("--pin-stdin")
+            .env_remove("OTPVAULT_NO_AGENT")
+            .env("OTPVAULT_AGENT_DIR", &agent_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["policy", "10m"], &format!("{PIN}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["list"], &format!("{PIN}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, _) = issuer.create_activation("mario", None, now_ms()).unwrap();
+    let out = run(
+        &[
+            "--json",
+            "activate",
+            "--server",
+            &server.origin,
+            "--user",
+            "mario",
+        ],
+        &format!("portal password\n{}\n", code.as_str()),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(matches!(
+        issuer
+            .verify("mario", report["code"].as_str().unwrap(), now_ms())
+            .unwrap(),
+        Verdict::Accepted { .. }
+    ));
+    // Still held by the agent: no PIN.
+    let list = run(&["--json", "list"], "");
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let listed: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(listed[0]["account"], "mario");
+    let _ = run(&["lock"], "");
+}

@@ -75,11 +75,26 @@ fn wipe(value: &mut Value) {
 }
 
 /// A byte buffer that grows by copying into a larger allocation and wiping the old one (a `Vec`
-/// left to grow by itself frees its old blocks as they were).
+/// left to grow by itself frees its old blocks as they were). Write into it with `io::Write`.
 #[derive(Default)]
-struct WipingBuffer(Zeroizing<Vec<u8>>);
+pub struct WipingBuffer(Zeroizing<Vec<u8>>);
 
 impl WipingBuffer {
+    /// The bytes written so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Nothing written yet.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The bytes written, wiped when dropped.
+    pub fn into_bytes(mut self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(std::mem::take(&mut *self.0))
+    }
+
     fn into_string(mut self) -> serde_json::Result<Zeroizing<String>> {
         let bytes = std::mem::take(&mut *self.0);
         String::from_utf8(bytes).map(Zeroizing::new).map_err(|err| {

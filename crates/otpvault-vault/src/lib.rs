@@ -1038,20 +1038,33 @@ impl Vault {
         passphrase: Option<&str>,
     ) -> Result<otpvault_transfer::import::ImportReport, VaultError> {
         self.restore_read(
-            pin,
+            Some(pin),
             otpvault_transfer::import::read_file(bytes, passphrase)?,
         )
     }
 
     /// [`Vault::restore`] of a file already read ([`otpvault_transfer::import::read_file`]).
+    /// With `pin` = `None` it runs in the open session, but only when the backup keeps the
+    /// vault's policy: changing the policy takes the PIN (refused as [`VaultError::Locked`]).
     pub fn restore_read(
         &self,
-        pin: &Pin,
+        pin: Option<&Pin>,
         file: otpvault_transfer::import::ReadFile,
     ) -> Result<otpvault_transfer::import::ImportReport, VaultError> {
         let restored = file.settings;
+        if pin.is_none() {
+            // Checked here, not in the session's call: a `Locked` from there ends the session.
+            let policy = self
+                .lock_inner()
+                .session
+                .as_ref()
+                .map(|s| s.settings.policy);
+            if restored.is_some_and(|r| Some(r.policy) != policy) {
+                return Err(VaultError::Locked);
+            }
+        }
         // One PIN check (one KDF run) for the tokens and the settings.
-        let report = self.with_session(Some(pin), Load::Nothing, |conn, s| {
+        let report = self.with_session(pin, Load::Nothing, |conn, s| {
             let report = s.import(conn, file.format, file.candidates)?;
             if let Some(restored) = restored {
                 let settings = Settings {

@@ -1,18 +1,19 @@
 //! `otpvault activate`: the OTP PAT flow. The vault PIN is checked first (a wrong PIN must not
-//! cost an activation attempt), then the portal password and the 5-digit code are read and the
+//! cost an activation attempt) unless the agent holds the vault (then the token is stored
+//! through it, and its session goes on), then the portal password and the 5-digit code are read and the
 //! exchange runs against the issuer (see `otpvault_core::activation`); the token and the measured
 //! clock correction are stored together, and the first code is printed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use otpvault_core::activation::{ActivationClient, MAX_BODY, Request, Step};
-use otpvault_core::{Pin, SystemClock};
+use otpvault_core::activation::{Activated, ActivationClient, MAX_BODY, Request, Step};
+use otpvault_core::{Pin, SystemClock, TokenInfo, Vault};
 
 use crate::context::{Context, now};
 use crate::failure::{EXIT_ACTIVATION, Failure, Outcome};
 use crate::input::tell;
-use crate::render::Report;
+use crate::render::{Code, Report};
 
 /// The origin (`scheme://host[:port]`, lowercase, no path) of the `--server` URL, and the base
 /// URL requests go to. Only `https`, or `http` to a loopback address.
@@ -67,12 +68,47 @@ pub(crate) fn post(agent: &ureq::Agent, origin: &str, request: &Request) -> Outc
     Ok((status, body))
 }
 
+/// Where the activated token goes: the agent holding the vault (no PIN asked), or the vault
+/// opened here and unlocked with the PIN before anything is sent.
+enum Keeper {
+    #[cfg(unix)]
+    Agent(crate::agent::Client),
+    Local {
+        vault: Box<Vault>,
+        pin: Pin,
+    },
+}
+
+/// The agent, when one holds the vault for at least another minute (the exchange takes a few
+/// seconds); otherwise the vault unlocked here. The PIN is checked first: a wrong PIN must not
+/// cost an activation attempt.
+fn keeper(ctx: &Context) -> Outcome<Keeper> {
+    #[cfg(unix)]
+    if let Some(client) = ctx.agent_client()?
+        && client.seconds_left().is_ok_and(|left| left >= 60)
+    {
+        return Ok(Keeper::Agent(client));
+    }
+    let vault = ctx.open()?;
+    let pin = Pin::new(&ctx.ask_pin(&vault, "Vault PIN: ")?)?;
+    vault.unlock(&pin)?;
+    Ok(Keeper::Local {
+        vault: Box::new(vault),
+        pin,
+    })
+}
+
+/// Stores the token in the vault opened here and reads its first code.
+fn store_here(vault: &Vault, pin: &Pin, activated: Activated) -> Outcome<(TokenInfo, Code)> {
+    let info = vault.activate(Some(pin), activated)?;
+    let code = vault.code(Some(pin), info.id, now())?;
+    vault.lock();
+    Ok((info, Code::from(&code)))
+}
+
 pub fn run(ctx: &Context, server: &str, user: &str) -> Outcome<Report> {
     let origin = origin_of(server)?;
-    let vault = ctx.open()?;
-    let pin_text = ctx.ask_pin(&vault, "Vault PIN: ")?;
-    let pin = Pin::new(&pin_text)?;
-    vault.unlock(&pin)?;
+    let keeper = keeper(ctx)?;
     let password = ctx.pins.read("Portal password: ")?;
     let code = ctx.pins.read("Activation code: ")?;
     let (mut client, mut request) = ActivationClient::new(
@@ -103,12 +139,37 @@ pub fn run(ctx: &Context, server: &str, user: &str) -> Outcome<Report> {
             if clock_offset > 0 { "slow" } else { "fast" }
         ));
     }
-    let info = vault.activate(Some(&pin), done)?;
-    let code = vault.code(Some(&pin), info.id, now())?;
-    vault.lock();
+    let (token, code) = match keeper {
+        #[cfg(unix)]
+        Keeper::Agent(agent) => match agent.activate(&done) {
+            Ok(stored) => stored,
+            Err(failure) if failure.kind == "agent_gone" || failure.kind == "locked" => {
+                // The agent ended during the exchange: the token is only in memory here, so the
+                // PIN is asked (three tries) rather than the activation lost.
+                tell(
+                    "The agent stopped during the activation: the vault PIN is needed to store the token.",
+                );
+                let vault = ctx.open()?;
+                let mut tries = 0;
+                loop {
+                    let pin = Pin::new(&ctx.ask_pin(&vault, "Vault PIN: ")?)?;
+                    match vault.unlock(&pin) {
+                        Ok(_) => break store_here(&vault, &pin, done)?,
+                        Err(otpvault_core::VaultError::WrongPin { .. }) if tries < 2 => {
+                            tries += 1;
+                            tell("Wrong PIN; try again.");
+                        }
+                        Err(err) => return Err(err.into()),
+                    }
+                }
+            }
+            Err(failure) => return Err(failure),
+        },
+        Keeper::Local { vault, pin } => store_here(&vault, &pin, done)?,
+    };
     Ok(Report::Activated {
-        token: info,
-        code: (&code).into(),
+        token,
+        code,
         clock_offset,
     })
 }

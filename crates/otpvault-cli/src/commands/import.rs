@@ -79,12 +79,43 @@ pub fn run(
 }
 
 /// `otpvault restore FILE`: a backup's tokens imported, then its time correction and policy.
+/// Through the agent when one holds the vault and the backup keeps its policy (no PIN asked, the
+/// agent goes on); otherwise here, with the PIN.
 pub fn restore(ctx: &Context, file: &Path, password_file: Option<&Path>) -> Outcome<Report> {
     let read = read_export(file, None, password_file)?;
     let settings = read.settings;
+    #[cfg(unix)]
+    let read = match ctx.agent_client()?.map(|client| client.restore(&read)) {
+        Some(Ok(report)) => {
+            tell_restored(settings);
+            return Ok(Report::Import {
+                report,
+                dry_run: false,
+            });
+        }
+        Some(Err(failure)) if failure.kind == "locked" => {
+            if let Some(settings) = settings {
+                crate::input::tell(&format!(
+                    "The backup asks the PIN {}: changing the policy takes the PIN.",
+                    crate::render::policy_words(settings.policy)
+                ));
+            }
+            read
+        }
+        Some(Err(failure)) if failure.kind != "agent_gone" => return Err(failure),
+        _ => read,
+    };
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN: ")?)?;
-    let report = vault.restore_read(&pin, read)?;
+    let report = vault.restore_read(Some(&pin), read)?;
+    tell_restored(settings);
+    Ok(Report::Import {
+        report,
+        dry_run: false,
+    })
+}
+
+fn tell_restored(settings: Option<otpvault_core::backup::BackupSettings>) {
     if let Some(settings) = settings {
         crate::input::tell(&format!(
             "Restored the time correction ({:+} s) and the unlock policy: the PIN is asked {}.",
@@ -92,20 +123,25 @@ pub fn restore(ctx: &Context, file: &Path, password_file: Option<&Path>) -> Outc
             crate::render::policy_words(settings.policy)
         ));
     }
-    Ok(Report::Import {
-        report,
-        dry_run: false,
-    })
 }
 
-/// Previews or imports a file already read, with the PIN (also used by `add` for a Google
-/// Authenticator transfer QR code). The vault is opened here rather than through the agent: the
-/// import is one transaction of this process.
+/// Previews or imports a file already read (also used by `add` for a Google Authenticator
+/// transfer QR code): through the agent when one holds the vault (no PIN asked; the write is the
+/// agent's, so its session goes on), else here with the PIN. Either way one transaction.
 pub fn apply(
     ctx: &Context,
     read: otpvault_core::import::ReadFile,
     dry_run: bool,
 ) -> Outcome<Report> {
+    #[cfg(unix)]
+    match ctx
+        .agent_client()?
+        .map(|client| client.import(&read, dry_run))
+    {
+        Some(Ok(report)) => return Ok(Report::Import { report, dry_run }),
+        Some(Err(failure)) if failure.kind != "agent_gone" => return Err(failure),
+        _ => {}
+    }
     let vault = ctx.open()?;
     let pin = Pin::new(&ctx.ask_pin(&vault, "PIN: ")?)?;
     let report = if dry_run {

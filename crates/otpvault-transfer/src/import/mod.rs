@@ -242,6 +242,20 @@ impl SkipReason {
             SkipReason::InvalidEntry => "invalid_entry",
         }
     }
+
+    /// The reason [`SkipReason::name`] names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            SkipReason::UnsupportedAlgorithm,
+            SkipReason::UnsupportedKind,
+            SkipReason::InvalidDigits,
+            SkipReason::InvalidPeriod,
+            SkipReason::InvalidSecret,
+            SkipReason::InvalidEntry,
+        ]
+        .into_iter()
+        .find(|reason| reason.name() == name)
+    }
 }
 
 impl From<UriError> for SkipReason {
