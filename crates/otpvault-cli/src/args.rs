@@ -299,8 +299,11 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         password_file: Option<PathBuf>,
     },
-    /// A live view refreshed every second (JSON lines with --json).
+    /// A live view refreshed every second (JSON lines with --json); on a terminal, space or the
+    /// arrows turn pages and q quits.
     Watch {
+        /// Only the tokens with this id, or whose issuer or account contains it (as `code`).
+        query: Option<String>,
         /// Print this many frames and exit.
         #[arg(long)]
         frames: Option<u64>,

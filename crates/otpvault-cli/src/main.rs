@@ -19,6 +19,7 @@ mod commands;
 mod context;
 mod failure;
 mod input;
+mod keys;
 mod qr;
 mod render;
 mod time;

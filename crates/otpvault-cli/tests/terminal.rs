@@ -55,6 +55,17 @@ impl Env {
         delay: Duration,
         env: &[(&str, &str)],
     ) -> String {
+        self.on_terminal_typing(shell_command, &[(delay, keys)], env)
+    }
+
+    /// Runs `shell_command` under /bin/sh on a pseudo-terminal, typing each step's keys after
+    /// its delay.
+    fn on_terminal_typing(
+        &self,
+        shell_command: &str,
+        steps: &[(Duration, &[u8])],
+        env: &[(&str, &str)],
+    ) -> String {
         let mut command = Command::new("script");
         command
             .args(["-qfec", &format!("sh -c '{shell_command}'"), "/dev/null"])
@@ -70,9 +81,11 @@ impl Env {
         }
         let mut child = command.spawn().unwrap();
         let mut stdin = child.stdin.take().unwrap();
-        std::thread::sleep(delay);
-        stdin.write_all(keys).unwrap();
-        stdin.flush().unwrap();
+        for (delay, keys) in steps {
+            std::thread::sleep(*delay);
+            stdin.write_all(keys).unwrap();
+            stdin.flush().unwrap();
+        }
         // Keep the terminal open while the command finishes.
         std::thread::sleep(Duration::from_secs(3));
         drop(stdin);
@@ -148,4 +161,79 @@ fn watch_on_a_terminal_uses_the_alternate_screen_grouping_and_colour() {
         !plain.contains("\x1b[3"),
         "no colour with NO_COLOR: {plain:?}"
     );
+}
+
+#[test]
+fn watch_pages_with_space_quits_with_q_filters_and_fits_40_columns() {
+    // Issue 20, item 14.
+    assert!(
+        have_script(),
+        "util-linux script is needed for the terminal tests"
+    );
+    let env = Env::new();
+    for n in 1..=5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+            .args(["--no-agent", "--pin-stdin", "--vault"])
+            .arg(env.vault())
+            .args([
+                "add",
+                &format!(
+                    "otpauth://totp/Bank{n}:user{n}?secret=JBSWY3DPEHPK3PX{}",
+                    char::from(b'A' + n)
+                ),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{PIN}\n").as_bytes()).unwrap();
+        drop(stdin);
+        assert!(child.wait().unwrap().success());
+    }
+    // 6 tokens on 6 rows: two pages of 4. Space turns to the second, q quits (exit 0).
+    let out = env.on_terminal_typing(
+        r#"stty rows 6 cols 40; "$OTP" watch; echo "rc=$?""#,
+        &[
+            (Duration::from_millis(800), format!("{PIN}\r").as_bytes()),
+            (Duration::from_millis(1500), b" "),
+            (Duration::from_millis(1500), b"q"),
+        ],
+        &[],
+    );
+    assert!(out.contains("page 1/2"), "{out:?}");
+    assert!(out.contains("page 2/2"), "space turns the page: {out:?}");
+    assert!(out.contains("rc=0"), "q quits: {out:?}");
+    assert!(
+        out.contains("\x1b[?1049l"),
+        "leaves the alternate screen: {out:?}"
+    );
+    // At 40 columns the bar gives way: no line of the frame is wider.
+    let frame = out.rsplit("\x1b[H\x1b[2J").next().unwrap_or_default();
+    for line in frame.split("\r\n").take_while(|l| !l.contains("\x1b[?")) {
+        let visible: String = {
+            let mut text = String::new();
+            let mut escape = false;
+            for c in line.chars().filter(|&c| c != '\r') {
+                match (escape, c) {
+                    (_, '\x1b') => escape = true,
+                    (true, 'm') => escape = false,
+                    (true, _) => {}
+                    (false, c) => text.push(c),
+                }
+            }
+            text
+        };
+        assert!(visible.chars().count() <= 40, "{visible:?} in {out:?}");
+    }
+
+    // A query keeps the matching tokens only.
+    let out = env.on_terminal(
+        r#""$OTP" watch bank3 --frames 1"#,
+        format!("{PIN}\r").as_bytes(),
+        Duration::from_millis(800),
+        &[],
+    );
+    assert!(out.contains("Bank3 (user3)"), "{out:?}");
+    assert!(!out.contains("ACME") && !out.contains("Bank1"), "{out:?}");
 }

@@ -4,7 +4,7 @@
 
 use otpvault_core::{CreateOptions, Pin, Secret, TokenParams, UnlockPolicy, Vault, uri};
 
-use super::watch::{Source, watch};
+use super::watch::{Source, View, watch};
 use crate::access::Access;
 use crate::failure::Outcome;
 
@@ -76,5 +76,12 @@ pub fn run(frames: Option<u64>) -> Outcome {
         "Demo vault (PIN {DEMO_PIN}, {iterations} PBKDF2 iterations) in a temporary folder, removed when the demo ends."
     );
     let title = format!("otpvault demo — throw-away vault, PIN {DEMO_PIN}");
-    watch(&mut DemoSource { path }, frames, &title, false, false)
+    let view = View {
+        frames,
+        title: &title,
+        hotp_hint: false,
+        json: false,
+        query: None,
+    };
+    watch(&mut DemoSource { path }, &view)
 }

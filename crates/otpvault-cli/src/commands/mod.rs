@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
             typed,
             ..
         } => otp::run(key.as_deref(), at, window, totp, &typed)?,
-        Command::Watch { frames } => return watch::run(ctx, frames),
+        Command::Watch { query, frames } => return watch::run(ctx, query.as_deref(), frames),
         Command::Demo { frames } => return demo::run(frames),
         Command::Lock => lock::run(ctx)?,
         #[cfg(unix)]

@@ -7,7 +7,11 @@
 //! screen (nothing piles up in the scrollback), fitted to the terminal's width by display width
 //! (CJK, emoji and combining marks align), paged when there are more tokens than rows, with digits
 //! grouped (`123 456`) and a countdown that turns red in the last 5 s (`NO_COLOR` turns colour
-//! off). Piped, the output is the plain frames scripts have always read.
+//! off). Below about 60 columns the bar and the next-code preview give way to the name and the
+//! code, so no line wraps down to 24 columns. Keys on a terminal: space, `n`, → or ↓ for the next
+//! page, `p`, ← or ↑ for the previous one (paging stops turning by itself), `q` or Escape to
+//! quit. `watch QUERY` shows the tokens `code QUERY` would. Piped, the output is the plain frames
+//! scripts have always read.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -20,6 +24,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::access::Access;
 use crate::context::{Context, now};
 use crate::failure::{Failure, Outcome};
+use crate::keys::Key;
 use crate::render::{Code, CodeRow, RowCode, label, row_json};
 
 /// The next code is shown in the last seconds of a period.
@@ -146,26 +151,91 @@ fn plain_lines(rows: &[Row], header: &str, hotp_hint: bool) -> Vec<String> {
     lines
 }
 
+/// How many pages `rows` take on a terminal of `style.height` rows (the header takes one).
+fn page_count(rows: usize, style: &Style) -> usize {
+    rows.div_ceil(rows_per_page(style)).max(1)
+}
+
+fn rows_per_page(style: &Style) -> usize {
+    style.height.saturating_sub(2).max(1)
+}
+
+/// What the terminal header says, beside the title.
+pub struct Header<'a> {
+    /// The title (`otpvault`, or the demo's).
+    pub title: &'a str,
+    /// Seconds until the vault locks (`None` under `EveryCode`).
+    pub seconds_left: Option<u64>,
+    /// Whether the keys work (a terminal on standard input).
+    pub keys: bool,
+}
+
+impl Header<'_> {
+    /// The header fitted to `width`: the hints go first, then the long wording; never wraps.
+    fn line(&self, page: usize, pages: usize, width: usize) -> String {
+        let status = match self.seconds_left {
+            Some(left) => [format!("locks in {left} s"), format!("{left} s")],
+            None => ["PIN for every code".to_owned(), "every code".to_owned()],
+        };
+        let paging = (pages > 1).then(|| {
+            [
+                format!("page {}/{pages}", page + 1),
+                format!("{}/{pages}", page + 1),
+            ]
+        });
+        let hint = match (self.keys, pages > 1) {
+            (true, true) => "space: next page, q: quit",
+            (true, false) => "q: quit",
+            (false, _) => "Ctrl-C: quit",
+        };
+        // From the fullest to the shortest wording.
+        let candidates = [
+            (&status[0], 0, Some(hint)),
+            (&status[0], 0, None),
+            (&status[1], 0, None),
+            (&status[1], 1, None),
+        ];
+        let compose = |status: &str, paging_form: usize, hint: Option<&str>| {
+            let mut parts = vec![self.title.to_owned(), status.to_owned()];
+            parts.extend(paging.as_ref().map(|forms| forms[paging_form].clone()));
+            parts.extend(hint.map(str::to_owned));
+            parts.join(" · ")
+        };
+        let line = candidates
+            .iter()
+            .map(|(status, paging_form, hint)| compose(status, *paging_form, *hint))
+            .find(|line| line.width() <= width)
+            .unwrap_or_else(|| compose(&status[1], 1, None));
+        fit(&line, width).trim_end().to_owned()
+    }
+}
+
 /// The terminal frame: fitted to `style.width` by display width, one page of `style.height`.
+/// From 61 columns: name, code, countdown bar and the next code in the last 5 s; narrower, the
+/// name, the code and the seconds left.
 pub fn tty_lines(
     rows: &[Row],
-    header: &str,
+    header: &Header<'_>,
     style: &Style,
     page: usize,
     hotp_hint: bool,
 ) -> Vec<String> {
-    const CODE: usize = 11; // "1234 567890"
+    const CODE: usize = 11; // "12345 67890"
     const BAR: u64 = 10;
-    const TAIL: usize = 2 + CODE + 2 + (BAR as usize + 2) + 4 + 15; // code, bar, "30s", "  next …"
-    let name_width = style.width.saturating_sub(TAIL).clamp(8, 60);
-    let per_page = style.height.saturating_sub(2).max(1);
-    let pages = rows.len().div_ceil(per_page).max(1);
+    // "  " code "  " [bar] " 30s" "  next 12345 67890"
+    const WIDE_TAIL: usize = 2 + CODE + 2 + (BAR as usize + 2) + 4 + 18;
+    // "  " code " 30s"
+    const NARROW_TAIL: usize = 2 + CODE + 4;
+    let wide = style.width >= WIDE_TAIL + 12;
+    let name_width = if wide {
+        (style.width - WIDE_TAIL).min(60)
+    } else {
+        style.width.saturating_sub(NARROW_TAIL).max(4)
+    };
+    let per_page = rows_per_page(style);
+    let pages = page_count(rows.len(), style);
     let page = page % pages;
-    let mut header = header.to_owned();
-    if pages > 1 {
-        header.push_str(&format!(" — page {}/{pages}", page + 1));
-    }
-    let mut lines = vec![fit(&header, style.width).trim_end().to_owned()];
+    let mut lines = vec![header.line(page, pages, style.width)];
     for row in rows.iter().skip(page * per_page).take(per_page) {
         let name = fit(&label(&row.token), name_width);
         let line = match &row.code {
@@ -176,28 +246,56 @@ pub fn tty_lines(
                     (true, false) => ("\x1b[32m", "\x1b[0m"),
                     _ => ("", ""),
                 };
-                let mut line = format!(
-                    "{name}  {:>CODE$}  {on}{} {:>2}s{off}",
-                    group_digits(&code.value),
-                    bar(code.seconds_left, code.period, BAR),
-                    code.seconds_left
-                );
-                if last {
-                    line.push_str(&format!("  next {}", group_digits(&code.next_value)));
+                let value = group_digits(&code.value);
+                if wide {
+                    let mut line = format!(
+                        "{name}  {value:>CODE$}  {on}{} {:>2}s{off}",
+                        bar(code.seconds_left, code.period, BAR),
+                        code.seconds_left
+                    );
+                    if last {
+                        line.push_str(&format!("  next {}", group_digits(&code.next_value)));
+                    }
+                    line
+                } else {
+                    format!("{name}  {value:>CODE$} {on}{:>2}s{off}", code.seconds_left)
                 }
-                line
             }
-            None if hotp_hint => {
+            None if hotp_hint && wide => {
                 format!("{name}  {:>CODE$}  otpvault next {}", "press", row.token.id)
             }
-            None => format!("{name}  {:>CODE$}  (HOTP)", "------"),
+            None => format!("{name}  {:>CODE$}", "(HOTP)"),
         };
         lines.push(line);
     }
     if rows.is_empty() {
-        lines.push("(no tokens yet: otpvault add)".into());
+        lines.push(
+            fit("(no tokens to show)", style.width)
+                .trim_end()
+                .to_owned(),
+        );
     }
     lines
+}
+
+/// `text` broken into lines of at most `width` columns at spaces (a longer word is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+        .into_iter()
+        .map(|l| fit(&l, width).trim_end().to_owned())
+        .collect()
 }
 
 /// The terminal: alternate screen while drawing, restored on drop (also after Ctrl-C).
@@ -255,11 +353,18 @@ impl Terminal {
         if self.json {
             return self.draw(&[serde_json::json!({"locked": why}).to_string()]);
         }
-        self.draw(&[
+        let mut lines = vec![
             format!("{title} — locked ({why})"),
             String::new(),
             "Enter the PIN to show the codes again (Ctrl-C to quit).".into(),
-        ])
+        ];
+        if self.style.tty {
+            lines = lines
+                .iter()
+                .flat_map(|line| wrap(line, self.style.width))
+                .collect();
+        }
+        self.draw(&lines)
     }
 }
 
@@ -273,17 +378,64 @@ impl Drop for Terminal {
     }
 }
 
-/// Sleeps until the next wall-clock second, waking early when `stop` is set.
-fn wait_for_next_second(stop: &AtomicBool) {
+/// Waits until the next wall-clock second, waking early when `stop` is set or a key is pressed
+/// (the keys pressed are returned).
+fn wait_for_next_second(stop: &AtomicBool, keys: Option<&Keys>) -> Vec<Key> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let mut left = Duration::from_nanos(u64::from(1_000_000_000 - nanos.min(999_999_999)));
     while !left.is_zero() && !stop.load(Ordering::SeqCst) {
         let step = left.min(Duration::from_millis(50));
-        std::thread::sleep(step);
+        match keys {
+            Some(keys) => {
+                let pressed = keys.wait(step);
+                if !pressed.is_empty() {
+                    return pressed;
+                }
+            }
+            None => std::thread::sleep(step),
+        }
         left -= step;
     }
+    Vec::new()
+}
+
+/// Standard input's keys while the view runs on a terminal.
+#[cfg(unix)]
+type Keys = crate::keys::Keys;
+
+/// No keys where there is no termios.
+#[cfg(not(unix))]
+struct Keys;
+
+#[cfg(not(unix))]
+impl Keys {
+    fn take() -> Option<Keys> {
+        None
+    }
+    fn released<T>(&self, f: impl FnOnce() -> T) -> T {
+        f()
+    }
+    fn wait(&self, timeout: Duration) -> Vec<Key> {
+        std::thread::sleep(timeout);
+        Vec::new()
+    }
+}
+
+/// The tokens `query` selects (as `code QUERY` does), all without one.
+fn matching(rows: Vec<Row>, query: Option<&str>) -> Vec<Row> {
+    let Some(query) = query else {
+        return rows;
+    };
+    let tokens = rows.iter().map(|r| r.token.clone()).collect();
+    let keep: Vec<i64> = super::code::select(tokens, Some(query))
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    rows.into_iter()
+        .filter(|r| keep.contains(&r.token.id))
+        .collect()
 }
 
 /// Where the view gets its codes, and how it gets them back after a lock.
@@ -341,15 +493,30 @@ fn json_frame(rows: &[Row], seconds_left: Option<u64>) -> String {
     serde_json::json!({"locks_in": seconds_left, "codes": codes}).to_string()
 }
 
-/// Draws frames until `frames` have been shown, Ctrl-C, or a closed pipe. With `json`, each
-/// frame is one JSON line.
-pub fn watch(
-    source: &mut dyn Source,
-    frames: Option<u64>,
-    title: &str,
-    hotp_hint: bool,
-    json: bool,
-) -> Outcome {
+/// What `watch` shows, and how.
+pub struct View<'a> {
+    /// Stop after this many frames.
+    pub frames: Option<u64>,
+    /// The header's title.
+    pub title: &'a str,
+    /// Say how to draw an HOTP code (`otpvault next ID`).
+    pub hotp_hint: bool,
+    /// One JSON line per frame.
+    pub json: bool,
+    /// Only the tokens this selects (as `code QUERY`).
+    pub query: Option<&'a str>,
+}
+
+/// Draws frames until `frames` have been shown, Ctrl-C, `q`, or a closed pipe. With `json`,
+/// each frame is one JSON line.
+pub fn watch(source: &mut dyn Source, view: &View<'_>) -> Outcome {
+    let View {
+        frames,
+        title,
+        hotp_hint,
+        json,
+        ..
+    } = *view;
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -361,8 +528,16 @@ pub fn watch(
         style.color = false;
     }
     let mut terminal = Terminal::new(style, json);
-    let result = watch_loop(source, &mut terminal, &stop, frames, title, hotp_hint, json);
+    // Keys only for a person at a terminal (not with PINs piped in, not for JSON).
+    let keys = if style.tty && !json {
+        Keys::take()
+    } else {
+        None
+    };
+    let result = watch_loop(source, &mut terminal, &stop, view, keys.as_ref());
+    drop(keys);
     drop(terminal);
+    let _ = (frames, title, hotp_hint);
     match result {
         Err(failure) if failure.kind == "closed" => Ok(()),
         other => other,
@@ -373,29 +548,43 @@ fn watch_loop(
     source: &mut dyn Source,
     terminal: &mut Terminal,
     stop: &AtomicBool,
-    frames: Option<u64>,
-    title: &str,
-    hotp_hint: bool,
-    json: bool,
+    view: &View<'_>,
+    keys: Option<&Keys>,
 ) -> Outcome {
+    let View {
+        frames,
+        title,
+        hotp_hint,
+        json,
+        query,
+    } = *view;
     let mut shown = 0u64;
+    // Pages turn every PAGE_SECONDS until a paging key is pressed; then they stay put.
+    let mut manual_page: Option<usize> = None;
     let mut access: Option<Access> = None;
     // Under EveryCode: the codes revealed by one PIN, shown until the first of them expires.
     let mut revealed: Option<(u64, Vec<Row>)> = None;
     while frames.is_none_or(|n| shown < n) && !stop.load(Ordering::SeqCst) {
         let current = match access.take() {
             Some(current) => current,
-            None => source.access()?,
+            // The PIN may be asked: the terminal is given back for the prompt.
+            None => match keys {
+                Some(keys) => keys.released(|| source.access())?,
+                None => source.access()?,
+            },
         };
         let unix = now();
         let seconds_left = source.seconds_left(&current);
         let rows = match (&seconds_left, &revealed) {
             (None, Some((at, rows))) => shift(rows, unix.saturating_sub(*at)),
             _ => match current.entries(unix) {
-                Ok(entries) => entries
-                    .into_iter()
-                    .map(|(token, code)| Row { token, code })
-                    .collect(),
+                Ok(entries) => matching(
+                    entries
+                        .into_iter()
+                        .map(|(token, code)| Row { token, code })
+                        .collect(),
+                    query,
+                ),
                 Err(failure) if is_lock(&failure) => {
                     terminal.locked(title, "the session ended")?;
                     continue;
@@ -415,16 +604,21 @@ fn watch_loop(
             revealed = None;
             continue;
         }
-        let header = match seconds_left {
-            Some(left) => format!("{title} — locks in {left} s (Ctrl-C to quit)"),
-            None => format!("{title} — PIN asked for every code (Ctrl-C to quit)"),
-        };
+        let page = manual_page.unwrap_or((shown / PAGE_SECONDS) as usize);
         let lines = if json {
             vec![json_frame(&rows, seconds_left)]
         } else if terminal.style.tty {
-            let page = (shown / PAGE_SECONDS) as usize;
+            let header = Header {
+                title,
+                seconds_left,
+                keys: keys.is_some(),
+            };
             tty_lines(&rows, &header, &terminal.style, page, hotp_hint)
         } else {
+            let header = match seconds_left {
+                Some(left) => format!("{title} — locks in {left} s (Ctrl-C to quit)"),
+                None => format!("{title} — PIN asked for every code (Ctrl-C to quit)"),
+            };
             plain_lines(&rows, &header, hotp_hint)
         };
         terminal.draw(&lines)?;
@@ -432,7 +626,15 @@ fn watch_loop(
         if frames.is_some_and(|n| shown >= n) {
             break;
         }
-        wait_for_next_second(stop);
+        let pages = page_count(rows.len(), &terminal.style);
+        for key in wait_for_next_second(stop, keys) {
+            let at = manual_page.unwrap_or(page) % pages;
+            match key {
+                Key::Quit => return Ok(()),
+                Key::NextPage => manual_page = Some((at + 1) % pages),
+                Key::PreviousPage => manual_page = Some((at + pages - 1) % pages),
+            }
+        }
         if seconds_left.is_some_and(|left| left <= 1) {
             terminal.locked(title, "the session ended")?;
             continue;
@@ -457,9 +659,20 @@ fn shift(rows: &[Row], elapsed: u64) -> Vec<Row> {
         .collect()
 }
 
-/// `otpvault watch`.
-pub fn run(ctx: &Context, frames: Option<u64>) -> Outcome {
-    watch(&mut VaultSource { ctx }, frames, "otpvault", true, ctx.json)
+/// `otpvault watch [QUERY]`.
+pub fn run(ctx: &Context, query: Option<&str>, frames: Option<u64>) -> Outcome {
+    let title = match query {
+        Some(query) => format!("otpvault: {}", crate::render::printable(query)),
+        None => "otpvault".to_owned(),
+    };
+    let view = View {
+        frames,
+        title: &title,
+        hotp_hint: true,
+        json: ctx.json,
+        query,
+    };
+    watch(&mut VaultSource { ctx }, &view)
 }
 
 #[cfg(test)]
@@ -487,6 +700,142 @@ mod tests {
         }
     }
 
+    fn header(title: &str) -> Header<'_> {
+        Header {
+            title,
+            seconds_left: Some(282),
+            keys: true,
+        }
+    }
+
+    /// `line` without its colour sequences, as the terminal shows it.
+    fn shown(line: &str) -> String {
+        let mut out = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn nothing_wraps_from_120_columns_down_to_24() {
+        for width in [120, 80, 61, 60, 40, 32, 24] {
+            let style = Style {
+                tty: true,
+                color: true,
+                width,
+                height: 6,
+            };
+            let rows: Vec<Row> = (0..9)
+                .map(|i| {
+                    let mut r = row(
+                        "Example Bank of Somewhere",
+                        "someone@example.org",
+                        "12345678",
+                        3,
+                    );
+                    r.token.id = i;
+                    r
+                })
+                .collect();
+            for keys in [true, false] {
+                let header = Header {
+                    title: "otpvault",
+                    seconds_left: Some(282),
+                    keys,
+                };
+                for page in 0..3 {
+                    for line in tty_lines(&rows, &header, &style, page, true) {
+                        let line = shown(&line);
+                        assert!(line.width() <= width, "{width}: {line:?}");
+                    }
+                }
+            }
+            let lines = tty_lines(&rows, &header("otpvault"), &style, 0, true);
+            // The code is always there, whole.
+            assert!(lines[1].contains("1234 5678"), "{width}: {lines:?}");
+            assert!(lines[0].contains("1/"), "{width}: {}", lines[0]);
+            for line in [
+                "otpvault — locked (the session ended)",
+                "Enter the PIN to show the codes again (Ctrl-C to quit).",
+            ]
+            .iter()
+            .flat_map(|l| wrap(l, width))
+            {
+                assert!(line.width() <= width, "{width}: {line:?}");
+            }
+        }
+        // Wide enough, the bar and the preview are back; at 40 columns the header still names
+        // the page and the time left.
+        let wide = Style {
+            tty: true,
+            color: false,
+            width: 80,
+            height: 24,
+        };
+        let lines = tty_lines(
+            &[row("A", "b", "123456", 3)],
+            &header("otpvault"),
+            &wide,
+            0,
+            true,
+        );
+        assert!(
+            lines[1].contains('[') && lines[1].contains("next 654 321"),
+            "{lines:?}"
+        );
+        let narrow = Style {
+            tty: true,
+            color: false,
+            width: 40,
+            height: 24,
+        };
+        let lines = tty_lines(
+            &[row("A", "b", "123456", 3)],
+            &header("otpvault"),
+            &narrow,
+            0,
+            true,
+        );
+        assert!(lines[0].contains("282 s"), "{lines:?}");
+        assert!(lines[1].ends_with(" 3s"), "{lines:?}");
+    }
+
+    #[test]
+    fn a_query_keeps_the_tokens_code_would_select() {
+        let mut rows = vec![
+            row("ACME", "alice", "123456", 20),
+            row("Globex", "bob", "123456", 20),
+            row("acme corp", "carol", "123456", 20),
+        ];
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.token.id = i as i64 + 1;
+        }
+        let names = |rows: Vec<Row>| -> Vec<String> {
+            rows.iter().map(|r| r.token.account.clone()).collect()
+        };
+        let again = |rows: &Vec<Row>| -> Vec<Row> { shift(rows, 0) };
+        assert_eq!(
+            names(matching(again(&rows), Some("acme"))),
+            ["alice", "carol"]
+        );
+        assert_eq!(names(matching(again(&rows), Some("2"))), ["bob"]);
+        assert_eq!(
+            names(matching(again(&rows), Some("nobody"))),
+            Vec::<String>::new()
+        );
+        assert_eq!(matching(again(&rows), None).len(), 3);
+    }
+
     #[test]
     fn digits_are_grouped() {
         assert_eq!(group_digits("123456"), "123 456");
@@ -509,7 +858,7 @@ mod tests {
             row("Plain", "bob", "123456", 20),
             row(&"Very long issuer name ".repeat(6), "someone", "123456", 3),
         ];
-        let lines = tty_lines(&rows, "otpvault", &style, 0, true);
+        let lines = tty_lines(&rows, &header("otpvault"), &style, 0, true);
         let code_columns: Vec<usize> = lines[1..]
             .iter()
             .map(|l| l[..l.find("123 456").unwrap()].width())
@@ -530,12 +879,18 @@ mod tests {
             width: 100,
             height: 24,
         };
-        let lines = tty_lines(&[row("A", "b", "123456", 4)], "h", &style, 0, true);
+        let lines = tty_lines(&[row("A", "b", "123456", 4)], &header("h"), &style, 0, true);
         assert!(lines[1].contains("\x1b[31m"));
-        let lines = tty_lines(&[row("A", "b", "123456", 20)], "h", &style, 0, true);
+        let lines = tty_lines(
+            &[row("A", "b", "123456", 20)],
+            &header("h"),
+            &style,
+            0,
+            true,
+        );
         assert!(lines[1].contains("\x1b[32m"));
         style.color = false;
-        let lines = tty_lines(&[row("A", "b", "123456", 4)], "h", &style, 0, true);
+        let lines = tty_lines(&[row("A", "b", "123456", 4)], &header("h"), &style, 0, true);
         assert!(!lines[1].contains('\x1b'));
     }
 
@@ -550,10 +905,10 @@ mod tests {
         let rows: Vec<Row> = (0..7)
             .map(|i| row(&format!("T{i}"), "x", "123456", 20))
             .collect();
-        let first = tty_lines(&rows, "h", &style, 0, true);
+        let first = tty_lines(&rows, &header("h"), &style, 0, true);
         assert_eq!(first.len(), 4);
-        assert!(first[0].ends_with("page 1/3"));
-        let last = tty_lines(&rows, "h", &style, 2, true);
+        assert!(first[0].contains("page 1/3"), "{}", first[0]);
+        let last = tty_lines(&rows, &header("h"), &style, 2, true);
         assert!(last[1].starts_with("T6"));
     }
 
