@@ -34,6 +34,16 @@ impl Drop for Local {
     }
 }
 
+/// One change to what was organised about a token.
+pub enum DetailsEdit {
+    /// Exactly these groups.
+    Groups(Vec<String>),
+    /// This note (empty removes it).
+    Note(String),
+    /// Favourite, or not.
+    Favourite(bool),
+}
+
 /// An unlocked vault: here, or in the agent.
 pub enum Access {
     /// Opened by this process.
@@ -163,6 +173,19 @@ impl Access {
             Access::Local(l) => Ok(l.vault.rename(l.auth(), id, issuer, account)?),
             #[cfg(unix)]
             Access::Agent(a) => a.rename(id, issuer, account),
+        }
+    }
+
+    /// Changes a token's groups, note or favourite mark.
+    pub fn edit_details(&self, id: i64, edit: DetailsEdit) -> Outcome<TokenInfo> {
+        match self {
+            Access::Local(l) => Ok(match edit {
+                DetailsEdit::Groups(groups) => l.vault.set_groups(l.auth(), id, &groups)?,
+                DetailsEdit::Note(note) => l.vault.set_note(l.auth(), id, &note)?,
+                DetailsEdit::Favourite(on) => l.vault.set_favourite(l.auth(), id, on)?,
+            }),
+            #[cfg(unix)]
+            Access::Agent(a) => a.edit_details(id, &edit),
         }
     }
 

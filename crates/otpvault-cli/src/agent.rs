@@ -316,6 +316,18 @@ impl Client {
         token_from_json(&answer).ok_or_else(Self::bad_answer)
     }
 
+    /// Changes a token's groups, note or favourite mark.
+    pub fn edit_details(&self, id: i64, edit: &crate::access::DetailsEdit) -> Outcome<TokenInfo> {
+        use crate::access::DetailsEdit;
+        let request = match edit {
+            DetailsEdit::Groups(groups) => json!({"op": "details", "id": id, "groups": groups}),
+            DetailsEdit::Note(note) => json!({"op": "details", "id": id, "note": note}),
+            DetailsEdit::Favourite(on) => json!({"op": "details", "id": id, "favourite": on}),
+        };
+        let answer = self.request_value(&request)?;
+        token_from_json(&answer).ok_or_else(Self::bad_answer)
+    }
+
     /// Removes a token.
     pub fn remove(&self, id: i64) -> Outcome {
         self.request_value(&json!({"op": "remove", "id": id}))
@@ -380,18 +392,23 @@ impl Client {
     }
 }
 
-/// `{"op", "dry_run", "format", "settings", "entries": [{"issuer", "account", "uri" | "skip"}]}`:
-/// a file read by the client, each token as its canonical URI.
+/// `{"op", "dry_run", "format", "settings", "entries": [{"issuer", "account", "uri" | "skip",
+/// "groups", "note", "favourite", "icon"}]}`: a file read by the client, each token as its
+/// canonical URI with what was organised about it.
 fn read_file_request(op: &str, read: &ReadFile, dry_run: bool) -> SecretJson {
     let entries: Vec<Value> = read
         .candidates
         .iter()
         .map(|c| match &c.token {
-            Ok(token) => json!({
-                "issuer": c.issuer,
-                "account": c.account,
-                "uri": uri::build(token).as_str(),
-            }),
+            Ok(token) => {
+                let mut entry = json!({
+                    "issuer": c.issuer,
+                    "account": c.account,
+                    "uri": uri::build(token).as_str(),
+                });
+                otpvault_core::details::write_json(&c.details, &mut entry);
+                entry
+            }
             Err(reason) => json!({
                 "issuer": c.issuer,
                 "account": c.account,
@@ -442,6 +459,7 @@ fn read_file_from_request(request: &Value) -> Outcome<ReadFile> {
                 issuer: entry["issuer"].as_str().ok_or_else(bad)?.to_owned(),
                 account: entry["account"].as_str().ok_or_else(bad)?.to_owned(),
                 token,
+                details: otpvault_core::details::read_json(entry),
             })
         })
         .collect::<Outcome<Vec<_>>>()?;
@@ -620,6 +638,20 @@ impl Server {
             "remove" => {
                 vault.remove(None, id()?)?;
                 Value::Null
+            }
+            "details" => {
+                let id = id()?;
+                let info = if let Some(groups) = request["groups"].as_array() {
+                    let groups: Vec<&str> = groups.iter().filter_map(Value::as_str).collect();
+                    vault.set_groups(None, id, &groups)?
+                } else if let Some(note) = request["note"].as_str() {
+                    vault.set_note(None, id, note)?
+                } else if let Some(on) = request["favourite"].as_bool() {
+                    vault.set_favourite(None, id, on)?
+                } else {
+                    return Err(Failure::invalid("bad request"));
+                };
+                token_json(&info)
             }
             "time_offset" => {
                 if let Some(seconds) = request["set"].as_i64() {

@@ -171,8 +171,12 @@ pub enum Command {
         #[command(flatten)]
         typed: TypedToken,
     },
-    /// List the tokens.
-    List,
+    /// List the tokens (with their groups; `*` marks a favourite).
+    List {
+        /// Only the tokens in this group (case-insensitive).
+        #[arg(long)]
+        group: Option<String>,
+    },
     /// Show codes: all, the token with id QUERY, or those whose issuer or account contains it. An
     /// HOTP code is drawn only when QUERY selects exactly one token; other HOTP rows are listed.
     Code {
@@ -197,6 +201,34 @@ pub enum Command {
         /// New account name.
         #[arg(long)]
         account: Option<String>,
+    },
+    /// Show a token's groups, add it to groups, or with --remove take it out of them.
+    Tag {
+        /// The token's id.
+        id: i64,
+        /// Group names.
+        groups: Vec<String>,
+        /// Take the token out of these groups instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Show a token's note, or set it (--clear removes it).
+    Note {
+        /// The token's id.
+        id: i64,
+        /// The new note.
+        text: Option<String>,
+        /// Remove the note.
+        #[arg(long, conflicts_with = "text")]
+        clear: bool,
+    },
+    /// Mark a token as a favourite (--off unmarks it).
+    Favourite {
+        /// The token's id.
+        id: i64,
+        /// Unmark it.
+        #[arg(long)]
+        off: bool,
     },
     /// Remove a token.
     Remove {

@@ -119,6 +119,7 @@ fn vault_status(err: &VaultError) -> (u8, &'static str) {
         VaultError::Import(_) => (EXIT_INVALID, "unreadable_import"),
         VaultError::WeakPassphrase { .. } => (EXIT_INVALID, "weak_passphrase"),
         VaultError::Duplicate { .. } => (EXIT_INVALID, "duplicate"),
+        VaultError::InvalidDetails(_) => (EXIT_INVALID, "invalid_details"),
     }
 }
 

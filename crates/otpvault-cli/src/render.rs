@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use otpvault_core::details::IconKind;
 use otpvault_core::{Algorithm, OtpKind, TokenInfo, TotpCode, UnlockPolicy};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -101,6 +102,8 @@ pub enum Report {
     Codes(Vec<CodeRow>),
     /// `rename`.
     Renamed(TokenInfo),
+    /// A token's groups, note and favourite mark (`tag`, `note`, `favourite`).
+    Details(TokenInfo),
     /// `remove`.
     Removed(TokenInfo),
     /// `change-pin`.
@@ -205,7 +208,8 @@ fn merge(mut base: Value, extra: Value) -> Value {
     base
 }
 
-/// A token as JSON: `{id, issuer, account, algorithm, digits, weak_secret, type, period|counter}`.
+/// A token as JSON: `{id, issuer, account, algorithm, digits, weak_secret, groups, note,
+/// favourite, icon (its type or null), type, period|counter}`.
 pub fn token_json(t: &TokenInfo) -> Value {
     merge(
         json!({
@@ -215,6 +219,10 @@ pub fn token_json(t: &TokenInfo) -> Value {
             "algorithm": t.algorithm.as_str(),
             "digits": t.digits,
             "weak_secret": t.weak_secret,
+            "groups": t.groups,
+            "note": t.note,
+            "favourite": t.favourite,
+            "icon": t.icon.map(|kind| kind.name()),
         }),
         kind_fields(t.kind),
     )
@@ -256,6 +264,21 @@ pub fn token_from_json(value: &Value) -> Option<TokenInfo> {
         },
         digits: u8::try_from(value["digits"].as_u64()?).ok()?,
         weak_secret: value["weak_secret"].as_bool()?,
+        groups: value["groups"]
+            .as_array()?
+            .iter()
+            .map(|g| g.as_str().map(str::to_owned))
+            .collect::<Option<_>>()?,
+        note: value["note"].as_str()?.to_owned(),
+        favourite: value["favourite"].as_bool()?,
+        icon: match &value["icon"] {
+            Value::Null => None,
+            name => Some(
+                [IconKind::Png, IconKind::Jpeg, IconKind::Webp, IconKind::Svg]
+                    .into_iter()
+                    .find(|k| Some(k.name()) == name.as_str())?,
+            ),
+        },
     })
 }
 
@@ -318,7 +341,7 @@ impl Report {
             ),
             Report::Tokens(tokens) => Value::Array(tokens.iter().map(token_json).collect()),
             Report::Codes(rows) => Value::Array(rows.iter().map(row_json).collect()),
-            Report::Renamed(token) => token_json(token),
+            Report::Renamed(token) | Report::Details(token) => token_json(token),
             Report::Removed(token) => json!({"removed": token.id, "token": token_json(token)}),
             Report::PinChanged => json!({"pin_changed": true}),
             Report::Policy(policy) => json!({"policy": policy_name(*policy)}),
@@ -406,7 +429,19 @@ impl Report {
             }
             Report::Tokens(tokens) => tokens
                 .iter()
-                .map(|t| format!("#{:<4} {:<40} {}", t.id, label(t), kind_text(t)))
+                .map(|t| {
+                    let mut line = format!(
+                        "#{:<4} {}{:<40} {}",
+                        t.id,
+                        if t.favourite { "*" } else { " " },
+                        label(t),
+                        kind_text(t)
+                    );
+                    if !t.groups.is_empty() {
+                        line.push_str(&format!("  [{}]", printable(&t.groups.join(", "))));
+                    }
+                    line
+                })
                 .collect(),
             Report::Codes(rows) if rows.is_empty() => {
                 vec!["The vault is empty: add a token with `otpvault add`.".into()]
@@ -431,6 +466,23 @@ impl Report {
                 })
                 .collect(),
             Report::Renamed(token) => vec![format!("Renamed #{} to {}", token.id, label(token))],
+            Report::Details(token) => {
+                let mut lines = vec![format!(
+                    "#{} {}{}",
+                    token.id,
+                    printable(&label(token)),
+                    if token.favourite { " (favourite)" } else { "" }
+                )];
+                lines.push(match token.groups.is_empty() {
+                    true => "Groups: none".into(),
+                    false => format!("Groups: {}", printable(&token.groups.join(", "))),
+                });
+                if !token.note.is_empty() {
+                    lines.push("Note:".into());
+                    lines.extend(token.note.lines().map(|l| format!("  {}", printable(l))));
+                }
+                lines
+            }
             Report::Removed(token) => vec![format!("Removed #{} {}", token.id, label(token))],
             Report::PinChanged => vec!["PIN changed.".into()],
             Report::Policy(policy) => vec![format!("Policy: {}", policy_name(*policy))],

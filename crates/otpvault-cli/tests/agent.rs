@@ -544,6 +544,16 @@ fn import_and_restore_go_through_the_agent_without_the_pin() {
     assert_eq!(report["entries"][2]["reason"], "unsupported_algorithm");
     let text = ok(&env.run(&["import", list], ""));
     assert!(text.contains("already in the vault as #2"), "{text}");
+    // Groups, notes and favourites are edited through the agent too.
+    let tagged: Value =
+        serde_json::from_str(&ok(&env.run(&["--json", "tag", "2", "Work"], ""))).unwrap();
+    assert_eq!(tagged["groups"][0], "Work");
+    ok(&env.run(&["note", "2", "spare key"], ""));
+    ok(&env.run(&["favourite", "2"], ""));
+    let work: Value =
+        serde_json::from_str(&ok(&env.run(&["--json", "list", "--group", "work"], ""))).unwrap();
+    assert_eq!(work[0]["note"], "spare key");
+    assert_eq!(work[0]["favourite"], true);
     assert_eq!(env.agent_pid(), pid, "the agent goes on");
 
     // A backup that keeps the policy restores through the agent too.

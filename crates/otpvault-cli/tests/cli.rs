@@ -1370,3 +1370,48 @@ fn a_time_namespace_does_not_skip_the_pin_delay() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("try again in"), "{}", stderr(&out));
 }
+
+#[test]
+fn groups_notes_and_favourites_from_the_command_line() {
+    // Issue 21: `tag`, `note`, `favourite` and `list --group`; JSON outputs carry them.
+    let env = Env::new();
+    env.init("5m");
+    let pin = format!("{PIN}\n");
+    env.ok(
+        &["add", "otpauth://totp/Bank:alice?secret=JBSWY3DPEHPK3PXP"],
+        &pin,
+    );
+    env.ok(
+        &[
+            "add",
+            "otpauth://totp/Mail:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        ],
+        &pin,
+    );
+    let tagged = env.json(&["tag", "1", "Work", "Money", "work"], &pin);
+    assert_eq!(tagged["groups"], serde_json::json!(["Work", "Money"]));
+    env.ok(&["tag", "2", "Work"], &pin);
+    let text = env.ok(&["tag", "1", "--remove", "money"], &pin);
+    assert!(text.contains("Groups: Work"), "{text}");
+    let noted = env.json(&["note", "1", "PUK in the drawer\u{1b}[2J"], &pin);
+    assert_eq!(noted["note"], "PUK in the drawer[2J");
+    assert!(env.ok(&["note", "1"], &pin).contains("  PUK in the drawer"));
+    assert_eq!(env.json(&["favourite", "2"], &pin)["favourite"], true);
+    let work = env.json(&["list", "--group", "WORK"], &pin);
+    assert_eq!(work.as_array().unwrap().len(), 2);
+    assert_eq!(work[0]["note"], "PUK in the drawer[2J");
+    assert_eq!(work[1]["favourite"], true);
+    assert_eq!(work[0]["icon"], Value::Null);
+    assert!(
+        env.json(&["list", "--group", "money"], &pin)
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let listed = env.ok(&["list"], &pin);
+    assert!(listed.contains("#2    *Mail (bob)"), "{listed}");
+    assert!(listed.contains("[Work]"), "{listed}");
+    assert_eq!(env.json(&["note", "1", "--clear"], &pin)["note"], "");
+    let out = env.run(&["tag", "9", "x"], &pin);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -29,7 +29,7 @@
 pub use otpvault_activation as activation;
 pub use otpvault_codes::{clock, otp, policy, secret, token, uri};
 pub use otpvault_crypto as crypto;
-pub use otpvault_transfer::{backup, export, import};
+pub use otpvault_transfer::{backup, details, export, import};
 pub use otpvault_vault as vault;
 #[cfg(feature = "test-support")]
 pub use otpvault_vault::test_support;

@@ -288,6 +288,13 @@ pub enum OtpError {
         /// Why.
         reason: String,
     },
+    /// A group, note or icon that cannot be kept: more than 32 groups, a note over 4096 bytes,
+    /// an icon over 64 KiB or not a PNG, JPEG, WebP or SVG.
+    #[error("{reason}")]
+    InvalidDetails {
+        /// Which limit.
+        reason: String,
+    },
     /// The vault already holds this token (the same secret, kind and parameters, whatever its
     /// names): it was not added again.
     #[error("this token is already in the vault as #{id}")]
@@ -466,6 +473,9 @@ impl From<VaultError> for OtpError {
             VaultError::Rng => OtpError::Rng,
             VaultError::WeakPassphrase { score, hint } => OtpError::WeakPassphrase { score, hint },
             VaultError::Duplicate { id } => OtpError::DuplicateToken { id },
+            VaultError::InvalidDetails(err) => OtpError::InvalidDetails {
+                reason: err.to_string(),
+            },
             VaultError::Import(otpvault_core::import::ImportError::WrongPassword { .. }) => {
                 OtpError::ImportWrongPassword
             }

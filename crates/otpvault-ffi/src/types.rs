@@ -3,6 +3,7 @@
 //! core's own type (same names, same fields), so the core stays free of uniffi and no field is
 //! copied by hand. The few records of the facade's own are at the end.
 
+use otpvault_core::details::IconKind;
 use otpvault_core::{
     Algorithm, CodeSheet, CodeValue, Entry, HotpCode, OtpKind, PeriodState, TokenInfo, TokenParams,
     TotpCode, UnlockInfo, UnlockPolicy, VaultStatus,
@@ -96,6 +97,36 @@ pub struct TokenInfo {
     pub digits: u8,
     /// The secret is shorter than 128 bits.
     pub weak_secret: bool,
+    /// The groups (tags) it belongs to.
+    pub groups: Vec<String>,
+    /// The user's note.
+    pub note: String,
+    /// Marked as a favourite (pinned).
+    pub favourite: bool,
+    /// Its icon's type, if it has one (the bytes: `icon(id)`).
+    pub icon: Option<IconKind>,
+}
+
+/// An icon's image type, read from its bytes.
+#[uniffi::remote(Enum)]
+pub enum IconKind {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// WebP.
+    Webp,
+    /// SVG (render it with a sanitising renderer: the core never looks inside).
+    Svg,
+}
+
+/// A token's icon: the image's type and bytes (at most 64 KiB).
+#[derive(uniffi::Record)]
+pub struct IconImage {
+    /// The type, as the bytes show it.
+    pub kind: IconKind,
+    /// The image.
+    pub bytes: Vec<u8>,
 }
 
 /// The code of every token at one instant: `values[i]` belongs to the `i`-th token of `list()`

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::background;
 use crate::error::{OtpError, ProtectorFailure};
-use crate::types::CreateOptions;
+use crate::types::{CreateOptions, IconImage};
 
 /// A key that never leaves the device (Android Keystore, iOS Secure Enclave). It wraps the
 /// PIN-sealed vault key once more, and only ever sees ciphertext.
@@ -290,6 +290,34 @@ impl OtpVault {
     /// Renames a token.
     pub fn rename(&self, id: i64, issuer: String, account: String) -> Result<TokenInfo, OtpError> {
         Ok(self.inner.rename(None, id, &issuer, &account)?)
+    }
+
+    /// Puts a token in exactly these groups (names cleaned, each once, at most 32).
+    pub fn set_groups(&self, id: i64, groups: Vec<String>) -> Result<TokenInfo, OtpError> {
+        Ok(self.inner.set_groups(None, id, &groups)?)
+    }
+
+    /// Sets a token's note (empty removes it; at most 4096 bytes).
+    pub fn set_note(&self, id: i64, note: String) -> Result<TokenInfo, OtpError> {
+        Ok(self.inner.set_note(None, id, &note)?)
+    }
+
+    /// Marks a token as a favourite, or not.
+    pub fn set_favourite(&self, id: i64, favourite: bool) -> Result<TokenInfo, OtpError> {
+        Ok(self.inner.set_favourite(None, id, favourite)?)
+    }
+
+    /// Sets a token's icon (none removes it): PNG, JPEG, WebP or SVG bytes, at most 64 KiB.
+    pub fn set_icon(&self, id: i64, icon: Option<Vec<u8>>) -> Result<TokenInfo, OtpError> {
+        Ok(self.inner.set_icon(None, id, icon)?)
+    }
+
+    /// A token's icon, if it has one.
+    pub fn icon(&self, id: i64) -> Result<Option<IconImage>, OtpError> {
+        Ok(self.inner.icon(None, id)?.map(|icon| IconImage {
+            kind: icon.kind(),
+            bytes: icon.bytes().to_vec(),
+        }))
     }
 
     /// Removes a token.

@@ -174,8 +174,14 @@ fn reading_imports_and_writing_exports_free_no_block_that_holds_a_secret() {
         (
             snapshot.aegis(None).unwrap(),
             snapshot.aegis(Some(PASSPHRASE)).unwrap(),
-            otpvault_core::backup::seal(&snapshot.tokens, snapshot.settings, PASSPHRASE, CHEAP_KDF)
-                .unwrap(),
+            otpvault_core::backup::seal(
+                &snapshot.tokens,
+                &snapshot.details,
+                snapshot.settings,
+                PASSPHRASE,
+                CHEAP_KDF,
+            )
+            .unwrap(),
             snapshot.google().unwrap().uris,
         )
     });

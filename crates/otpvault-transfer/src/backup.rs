@@ -21,7 +21,8 @@
 //! plaintext is UTF-8 JSON: `{"format": "otpvault-backup", "version": 1, "settings":
 //! {"time_offset": <seconds>, "policy": "every-code" | "5m" | "10m"}, "tokens": [{"type": "totp" |
 //! "hotp" | "steam", "secret": <base32>, "issuer", "account", "algorithm": "SHA1" | "SHA256" |
-//! "SHA512", "digits", "period" (totp), "counter" (hotp)}, …]}` with the tokens in display order.
+//! "SHA512", "digits", "period" (totp), "counter" (hotp), "groups": [names], "note", "favourite",
+//! "icon" (base64, optional), "icon_type" (its MIME type)}, …]}` with the tokens in display order.
 //! Every header field is authenticated, so a changed parameter makes the file fail to open.
 
 use serde_json::{Value, json};
@@ -178,6 +179,7 @@ fn derive_key(
 /// passphrase is not checked here: call [`check_passphrase`] first (the vault's export does).
 pub fn seal(
     tokens: &[Token],
+    details: &[crate::details::Details],
     settings: BackupSettings,
     passphrase: &str,
     kdf: BackupKdf,
@@ -192,7 +194,18 @@ pub fn seal(
     }));
     // Moved in, not written inside `json!` (which would serialise a copy and drop the tokens'
     // tree unwiped).
-    contents["tokens"] = Value::Array(tokens.iter().map(token_json).collect());
+    let none = crate::details::Details::default();
+    contents["tokens"] = Value::Array(
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, token)| {
+                let mut entry = token_json(token);
+                crate::details::write_json(details.get(i).unwrap_or(&none), &mut entry);
+                entry
+            })
+            .collect(),
+    );
     let payload = contents.text().map_err(|_| ExportError::Rng)?;
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|_| ExportError::Rng)?;
@@ -272,7 +285,13 @@ pub fn open(
     };
     let tokens = doc["tokens"].as_array().ok_or(unreadable("tokens"))?;
     crate::import::check_entries(tokens.len())?;
-    Ok((tokens.iter().map(candidate).collect(), settings))
+    Ok((
+        tokens
+            .iter()
+            .map(|entry| candidate(entry).with_details(crate::details::read_json(entry)))
+            .collect(),
+        settings,
+    ))
 }
 
 fn candidate(entry: &Value) -> Candidate {

@@ -63,6 +63,9 @@ impl From<otpvault_crypto::aead::SealError> for ExportError {
 pub struct Snapshot {
     /// Every token, decrypted, in display order.
     pub tokens: Vec<Token>,
+    /// What was organised about each token: `details[i]` is `tokens[i]`'s (may be shorter:
+    /// missing ones are empty).
+    pub details: Vec<crate::details::Details>,
     /// The time correction and the policy (carried by otpvault's backup).
     pub settings: crate::backup::BackupSettings,
 }
@@ -94,7 +97,7 @@ impl Snapshot {
         kdf: crate::backup::BackupKdf,
     ) -> Result<Vec<u8>, ExportError> {
         self.check_passphrase(passphrase)?;
-        crate::backup::seal(&self.tokens, self.settings, passphrase, kdf)
+        crate::backup::seal(&self.tokens, &self.details, self.settings, passphrase, kdf)
     }
 
     /// An Aegis vault file, encrypted with `password` when given (checked like a backup
@@ -103,7 +106,7 @@ impl Snapshot {
         if let Some(password) = password {
             self.check_passphrase(password)?;
         }
-        aegis::write(&self.tokens, password)
+        aegis::write(&self.tokens, &self.details, password)
     }
 
     /// Google Authenticator transfer URIs, and the tokens Google cannot hold.
@@ -156,6 +159,7 @@ fn uuid() -> Result<String, ExportError> {
 /// Aegis's vault format.
 pub mod aegis {
     use super::*;
+    use crate::details::Details;
 
     /// scrypt cost of the password slot: Aegis's own parameters.
     pub const SCRYPT_LOG_N: u8 = 15;
@@ -164,16 +168,35 @@ pub mod aegis {
 
     // The trees are assembled by moving values in (`tree["key"] = value`), never with a tree
     // inside `json!`, which serialises a copy and drops the original unwiped.
-    fn entry(token: &Token) -> Result<Value, ExportError> {
+    fn entry(
+        token: &Token,
+        details: &Details,
+        group_uuids: &[(String, String)],
+    ) -> Result<Value, ExportError> {
+        let groups: Vec<&str> = details
+            .groups
+            .iter()
+            .filter_map(|name| {
+                group_uuids
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, uuid)| uuid.as_str())
+            })
+            .collect();
         let mut entry = json!({
             "uuid": uuid()?,
             "name": token.account(),
             "issuer": token.issuer(),
-            "note": "",
-            "favorite": false,
+            "note": details.note,
+            "favorite": details.favourite,
             "icon": null,
-            "groups": [],
+            "icon_mime": null,
+            "groups": groups,
         });
+        if let Some(icon) = &details.icon {
+            entry["icon"] = base64_encode(icon.bytes()).into();
+            entry["icon_mime"] = icon.kind().mime().into();
+        }
         let mut info = json!({
             "secret": token.secret().to_base32().as_str(),
             "algo": token.algorithm().as_str(),
@@ -198,12 +221,26 @@ pub mod aegis {
         Ok(entry)
     }
 
-    fn db(tokens: &[Token]) -> Result<SecretJson, ExportError> {
+    fn db(tokens: &[Token], details: &[Details]) -> Result<SecretJson, ExportError> {
+        let none = Details::default();
+        let details_of = |i: usize| details.get(i).unwrap_or(&none);
+        // One uuid per group name, in the order the groups first appear.
+        let mut group_uuids: Vec<(String, String)> = Vec::new();
+        for name in (0..tokens.len()).flat_map(|i| details_of(i).groups.iter()) {
+            if !group_uuids.iter().any(|(n, _)| n == name) {
+                group_uuids.push((name.clone(), uuid()?));
+            }
+        }
         let mut db = SecretJson::new(json!({"version": 3, "entries": [], "groups": []}));
-        for token in tokens {
-            let entry = entry(token)?;
+        for (i, token) in tokens.iter().enumerate() {
+            let entry = entry(token, details_of(i), &group_uuids)?;
             if let Some(entries) = db["entries"].as_array_mut() {
                 entries.push(entry);
+            }
+        }
+        if let Some(groups) = db["groups"].as_array_mut() {
+            for (name, uuid) in group_uuids {
+                groups.push(json!({"uuid": uuid, "name": name}));
             }
         }
         Ok(db)
@@ -224,6 +261,7 @@ pub mod aegis {
     /// given (check its strength first: [`crate::backup::check_passphrase`]).
     pub fn write(
         tokens: &[Token],
+        details: &[Details],
         password: Option<&str>,
     ) -> Result<Zeroizing<String>, ExportError> {
         let Some(password) = password else {
@@ -231,7 +269,7 @@ pub mod aegis {
                 "version": 1,
                 "header": {"slots": null, "params": null},
             }));
-            doc["db"] = std::mem::take(&mut *db(tokens)?);
+            doc["db"] = std::mem::take(&mut *db(tokens, details)?);
             return doc.pretty().map_err(|_| ExportError::Rng);
         };
         let mut master = Zeroizing::new([0u8; 32]);
@@ -244,7 +282,7 @@ pub mod aegis {
         scrypt::scrypt(password.as_bytes(), &salt, &params, derived.as_mut_slice())
             .map_err(|_| ExportError::Rng)?;
         let (key_nonce, sealed_key, key_tag) = gcm(&derived, master.as_slice())?;
-        let plain = db(tokens)?.text().map_err(|_| ExportError::Rng)?;
+        let plain = db(tokens, details)?.text().map_err(|_| ExportError::Rng)?;
         let (db_nonce, sealed_db, db_tag) = gcm(&master, plain.as_bytes())?;
         let doc = json!({
             "version": 1,

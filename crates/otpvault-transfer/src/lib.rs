@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
+pub mod details;
 pub mod export;
 pub mod import;
 pub mod strength;

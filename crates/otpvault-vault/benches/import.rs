@@ -61,7 +61,7 @@ fn main() {
             .unwrap()
         })
         .collect();
-    let aegis = otpvault_transfer::export::aegis::write(&tokens, None).unwrap();
+    let aegis = otpvault_transfer::export::aegis::write(&tokens, &[], None).unwrap();
     let read = time_ms(rounds(5), || {
         import::read(aegis.as_bytes(), None).unwrap();
     });
@@ -144,6 +144,7 @@ fn main() {
     }
     let backup = backup::seal(
         &tokens[..10],
+        &[],
         BackupSettings {
             time_offset: 0,
             policy: UnlockPolicy::FiveMinutes,

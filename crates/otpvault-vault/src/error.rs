@@ -165,6 +165,10 @@ pub enum VaultError {
     /// An export file to import cannot be read at all (nothing was imported).
     #[error("{0}")]
     Import(#[from] ImportError),
+    /// A group, note or icon that cannot be kept (too many groups, a note too long, an icon too
+    /// large or not a PNG, JPEG, WebP or SVG).
+    #[error("{0}")]
+    InvalidDetails(#[from] otpvault_transfer::details::DetailsError),
     /// The vault already holds this token (same secret, kind and parameters): not added again.
     #[error("this token is already in the vault as #{id}")]
     Duplicate {

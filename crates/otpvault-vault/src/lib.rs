@@ -174,6 +174,14 @@ pub struct TokenInfo {
     pub digits: u8,
     /// The secret is shorter than 128 bits.
     pub weak_secret: bool,
+    /// The groups (tags) it belongs to.
+    pub groups: Vec<String>,
+    /// The user's note.
+    pub note: String,
+    /// Marked as a favourite (pinned).
+    pub favourite: bool,
+    /// The type of its icon, if it has one (the bytes: [`Vault::icon`]).
+    pub icon: Option<otpvault_transfer::details::IconKind>,
 }
 
 /// The codes of every token at one instant: what a main screen refreshes every second, with what
@@ -835,6 +843,75 @@ impl Vault {
         })
     }
 
+    /// Puts token `id` in exactly these groups (names cleaned, each once, at most 32).
+    pub fn set_groups<S: AsRef<str>>(
+        &self,
+        pin: Option<&Pin>,
+        id: i64,
+        groups: &[S],
+    ) -> Result<TokenInfo, VaultError> {
+        self.with_session(pin, Load::One(id), |conn, s| {
+            s.set_details(conn, id, |d| Ok(d.set_groups(groups)?))
+        })
+    }
+
+    /// Sets token `id`'s note (empty removes it; at most 4096 bytes).
+    pub fn set_note(
+        &self,
+        pin: Option<&Pin>,
+        id: i64,
+        note: &str,
+    ) -> Result<TokenInfo, VaultError> {
+        self.with_session(pin, Load::One(id), |conn, s| {
+            s.set_details(conn, id, |d| Ok(d.set_note(note)?))
+        })
+    }
+
+    /// Marks token `id` as a favourite, or not.
+    pub fn set_favourite(
+        &self,
+        pin: Option<&Pin>,
+        id: i64,
+        favourite: bool,
+    ) -> Result<TokenInfo, VaultError> {
+        self.with_session(pin, Load::One(id), |conn, s| {
+            s.set_details(conn, id, |d| {
+                d.favourite = favourite;
+                Ok(())
+            })
+        })
+    }
+
+    /// Sets token `id`'s icon (`None` removes it): a PNG, JPEG, WebP or SVG of at most 64 KiB,
+    /// typed by its bytes. The core stores it and hands it back; it never decodes it.
+    pub fn set_icon(
+        &self,
+        pin: Option<&Pin>,
+        id: i64,
+        icon: Option<Vec<u8>>,
+    ) -> Result<TokenInfo, VaultError> {
+        let icon = icon
+            .map(otpvault_transfer::details::Icon::new)
+            .transpose()?;
+        self.with_session(pin, Load::One(id), |conn, s| {
+            s.set_details(conn, id, |d| {
+                d.icon = icon;
+                Ok(())
+            })
+        })
+    }
+
+    /// Token `id`'s icon, if it has one.
+    pub fn icon(
+        &self,
+        pin: Option<&Pin>,
+        id: i64,
+    ) -> Result<Option<otpvault_transfer::details::Icon>, VaultError> {
+        self.with_session(pin, Load::One(id), |_, s| {
+            Ok(s.find(id)?.details.icon.clone())
+        })
+    }
+
     /// Removes a token (also a damaged one). Its row is overwritten on disk and the `-wal` file is
     /// checkpointed, so its sealed bytes do not stay behind in either file.
     pub fn remove(&self, pin: Option<&Pin>, id: i64) -> Result<(), VaultError> {
@@ -988,6 +1065,7 @@ impl Vault {
         self.with_session(Some(pin), Load::All, |_, s| {
             Ok(otpvault_transfer::export::Snapshot {
                 tokens: s.tokens.iter().map(|t| t.token.clone()).collect(),
+                details: s.tokens.iter().map(|t| t.details.clone()).collect(),
                 settings: otpvault_transfer::backup::BackupSettings {
                     time_offset: s.settings.time_offset,
                     policy: s.settings.policy,

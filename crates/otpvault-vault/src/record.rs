@@ -12,8 +12,11 @@ use otpvault_codes::UnlockPolicy;
 use otpvault_codes::otp::Algorithm;
 use otpvault_codes::secret::Secret;
 use otpvault_codes::token::{OtpKind, Token, TokenParams};
+use otpvault_transfer::details::{Details, Icon, IconKind};
 
 const TOKEN_RECORD_V1: u8 = 1;
+/// Version 2 adds what was organised about the token ([`Details`]).
+const TOKEN_RECORD_V2: u8 = 2;
 const SETTINGS_RECORD_V1: u8 = 1;
 const MANIFEST_RECORD_V1: u8 = 1;
 /// Version 2 adds the quick-unlock slot's id.
@@ -203,8 +206,10 @@ fn algorithm_byte(algorithm: Algorithm) -> u8 {
 }
 
 /// Encodes a token: version, kind, algorithm, digits, period/counter, then three
-/// length-prefixed fields (secret, issuer, account).
-pub(crate) fn encode_token(token: &Token) -> Zeroizing<Vec<u8>> {
+/// length-prefixed fields (secret, issuer, account), then its details: favourite (1 byte), the
+/// note (u16 length), the groups (a count byte, each u16-prefixed) and the icon (type byte, 0
+/// for none, then u32 length and bytes).
+pub(crate) fn encode_token(token: &Token, details: &Details) -> Zeroizing<Vec<u8>> {
     let (kind, param) = match token.kind() {
         OtpKind::Totp { period } => (1u8, u64::from(period)),
         OtpKind::Hotp { counter } => (2u8, counter),
@@ -215,20 +220,48 @@ pub(crate) fn encode_token(token: &Token) -> Zeroizing<Vec<u8>> {
         token.issuer().as_bytes(),
         token.account().as_bytes(),
     ];
-    let len = 4 + 8 + fields.iter().map(|f| 2 + f.len()).sum::<usize>();
+    let icon_len = details.icon.as_ref().map_or(0, |i| 4 + i.bytes().len());
+    let len = 4
+        + 8
+        + fields.iter().map(|f| 2 + f.len()).sum::<usize>()
+        + 1
+        + 2
+        + details.note.len()
+        + 1
+        + details.groups.iter().map(|g| 2 + g.len()).sum::<usize>()
+        + 1
+        + icon_len;
     let mut out = Zeroizing::new(Vec::with_capacity(len));
     out.extend_from_slice(&[
-        TOKEN_RECORD_V1,
+        TOKEN_RECORD_V2,
         kind,
         algorithm_byte(token.algorithm()),
         token.digits(),
     ]);
     out.extend_from_slice(&param.to_be_bytes());
+    // Secrets are at most 640 bytes, names 512, notes 4096 and group names 256 bytes of UTF-8,
+    // so each length fits in u16; there are at most 32 groups.
     for field in fields {
-        // Secrets are at most 640 bytes and names 512 bytes, so the length fits in u16.
         out.extend_from_slice(&(field.len() as u16).to_be_bytes());
         out.extend_from_slice(field);
     }
+    out.push(u8::from(details.favourite));
+    out.extend_from_slice(&(details.note.len() as u16).to_be_bytes());
+    out.extend_from_slice(details.note.as_bytes());
+    out.push(details.groups.len() as u8);
+    for group in &details.groups {
+        out.extend_from_slice(&(group.len() as u16).to_be_bytes());
+        out.extend_from_slice(group.as_bytes());
+    }
+    match &details.icon {
+        Some(icon) => {
+            out.push(icon.kind().code());
+            out.extend_from_slice(&(icon.bytes().len() as u32).to_be_bytes());
+            out.extend_from_slice(icon.bytes());
+        }
+        None => out.push(0),
+    }
+    debug_assert_eq!(out.len(), len);
     out
 }
 
@@ -254,14 +287,16 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes a token record (already authenticated) and re-validates it.
-pub(crate) fn decode_token(bytes: &[u8]) -> Result<Token, VaultError> {
+/// Decodes a token record (already authenticated) and re-validates it: version 1 (before
+/// details) gives empty details.
+pub(crate) fn decode_token(bytes: &[u8]) -> Result<(Token, Details), VaultError> {
     let corrupted = || VaultError::Corrupted {
         what: "token record",
     };
     let mut reader = Reader { bytes };
     let head = reader.take(4)?;
-    if head[0] != TOKEN_RECORD_V1 {
+    let version = head[0];
+    if version != TOKEN_RECORD_V1 && version != TOKEN_RECORD_V2 {
         return Err(corrupted());
     }
     let param = u64::from_be_bytes(reader.take(8)?.try_into().map_err(|_| corrupted())?);
@@ -282,10 +317,40 @@ pub(crate) fn decode_token(bytes: &[u8]) -> Result<Token, VaultError> {
     let secret = Secret::from_bytes(reader.field()?.to_vec()).map_err(|_| corrupted())?;
     let issuer = std::str::from_utf8(reader.field()?).map_err(|_| corrupted())?;
     let account = std::str::from_utf8(reader.field()?).map_err(|_| corrupted())?;
+    let mut details = Details::default();
+    if version == TOKEN_RECORD_V2 {
+        details.favourite = match reader.take(1)? {
+            [0] => false,
+            [1] => true,
+            _ => return Err(corrupted()),
+        };
+        let note = std::str::from_utf8(reader.field()?).map_err(|_| corrupted())?;
+        let count = reader.take(1)?[0];
+        let mut groups = Vec::with_capacity(usize::from(count));
+        for _ in 0..count {
+            groups.push(std::str::from_utf8(reader.field()?).map_err(|_| corrupted())?);
+        }
+        // Written by this code after the same checks: anything they would change is not ours.
+        details.set_note(note).map_err(|_| corrupted())?;
+        details.set_groups(&groups).map_err(|_| corrupted())?;
+        if details.note != note || details.groups != groups {
+            return Err(corrupted());
+        }
+        let icon_kind = reader.take(1)?[0];
+        if icon_kind != 0 {
+            let len = u32::from_be_bytes(reader.take(4)?.try_into().map_err(|_| corrupted())?);
+            let bytes = reader.take(len as usize)?.to_vec();
+            let icon = Icon::new(bytes).map_err(|_| corrupted())?;
+            if Some(icon.kind()) != IconKind::from_code(icon_kind) {
+                return Err(corrupted());
+            }
+            details.icon = Some(icon);
+        }
+    }
     if !reader.bytes.is_empty() {
         return Err(corrupted());
     }
-    Token::new(
+    let token = Token::new(
         secret,
         TokenParams {
             issuer: issuer.to_owned(),
@@ -295,7 +360,8 @@ pub(crate) fn decode_token(bytes: &[u8]) -> Result<Token, VaultError> {
             kind,
         },
     )
-    .map_err(|_| corrupted())
+    .map_err(|_| corrupted())?;
+    Ok((token, details))
 }
 
 #[cfg(test)]
@@ -311,13 +377,55 @@ mod tests {
             "steam://ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
         ] {
             let token = uri::parse(text).unwrap();
-            let encoded = encode_token(&token);
-            assert_eq!(encoded.len(), encoded.capacity());
-            assert_eq!(decode_token(&encoded).unwrap(), token);
-            for cut in 0..encoded.len() {
-                assert!(decode_token(&encoded[..cut]).is_err());
+            let mut details = Details::default();
+            for round in 0..2 {
+                let encoded = encode_token(&token, &details);
+                assert_eq!(encoded.len(), encoded.capacity());
+                assert_eq!(
+                    decode_token(&encoded).unwrap(),
+                    (token.clone(), details.clone())
+                );
+                for cut in 0..encoded.len() {
+                    assert!(decode_token(&encoded[..cut]).is_err());
+                }
+                if round == 0 {
+                    details.set_groups(&["Work", "Bank"]).unwrap();
+                    details.set_note("PUK in the drawer").unwrap();
+                    details.favourite = true;
+                    details.icon = Some(Icon::new(b"<svg/>".to_vec()).unwrap());
+                }
             }
         }
+    }
+
+    #[test]
+    fn a_version_1_token_record_has_no_details() {
+        let token = uri::parse("otpauth://totp/ACME:bob?secret=JBSWY3DPEHPK3PXP").unwrap();
+        let mut v1 = encode_token(&token, &Details::default()).to_vec();
+        // Version 1 was this record without the four detail fields (5 bytes when empty).
+        v1[0] = 1;
+        v1.truncate(v1.len() - 5);
+        assert_eq!(decode_token(&v1).unwrap(), (token, Details::default()));
+    }
+
+    #[test]
+    fn details_a_writer_would_not_write_are_corrupted() {
+        let token = uri::parse("otpauth://totp/ACME:bob?secret=JBSWY3DPEHPK3PXP").unwrap();
+        let details = Details {
+            icon: Some(Icon::new(b"<svg/>".to_vec()).unwrap()),
+            ..Details::default()
+        };
+        let encoded = encode_token(&token, &details).to_vec();
+        // The icon's type byte says PNG, its bytes are an SVG.
+        let mut bad = encoded.clone();
+        let at = bad.len() - 6 - 4 - 1;
+        bad[at] = IconKind::Png.code();
+        assert!(decode_token(&bad).is_err());
+        // A favourite byte other than 0 or 1.
+        let mut bad = encoded;
+        let at = bad.len() - 6 - 4 - 1 - 1 - 2 - 1;
+        bad[at] = 7;
+        assert!(decode_token(&bad).is_err());
     }
 
     #[test]

@@ -23,21 +23,24 @@ use crate::error::VaultError;
 use otpvault_codes::clock::TimeCorrection;
 use otpvault_codes::otp::{Generator, StepCache, TotpCode};
 use otpvault_codes::token::{OtpKind, Token};
+use otpvault_transfer::details::Details;
 
 /// A decrypted token with its keyed HMAC state and its last step's codes.
 pub(super) struct Loaded {
     pub(super) id: i64,
     pub(super) token: Token,
+    pub(super) details: Details,
     pub(super) generator: Generator,
     pub(super) cache: Option<StepCache>,
 }
 
 impl Loaded {
-    pub(super) fn boxed(id: i64, token: Token) -> Box<Self> {
+    pub(super) fn boxed(id: i64, token: Token, details: Details) -> Box<Self> {
         Box::new(Self {
             id,
             generator: token.generator(),
             token,
+            details,
             cache: None,
         })
     }
@@ -57,6 +60,10 @@ impl Loaded {
             algorithm: self.token.algorithm(),
             digits: self.token.digits(),
             weak_secret: self.token.secret().is_weak(),
+            groups: self.details.groups.clone(),
+            note: self.details.note.clone(),
+            favourite: self.details.favourite,
+            icon: self.details.icon.as_ref().map(|icon| icon.kind()),
         }
     }
 }
@@ -128,11 +135,21 @@ impl RowKeys {
         .map_err(|_| VaultError::Corrupted { what })
     }
 
-    pub(super) fn seal_token(&self, id: i64, token: &Token) -> Result<Vec<u8>, VaultError> {
-        self.seal(TOKEN_LABEL, Some(id), &record::encode_token(token))
+    pub(super) fn seal_token(
+        &self,
+        id: i64,
+        token: &Token,
+        details: &Details,
+    ) -> Result<Vec<u8>, VaultError> {
+        self.seal(TOKEN_LABEL, Some(id), &record::encode_token(token, details))
     }
 
-    fn open_token(&self, format: u32, id: i64, sealed: &[u8]) -> Result<Token, VaultError> {
+    fn open_token(
+        &self,
+        format: u32,
+        id: i64,
+        sealed: &[u8],
+    ) -> Result<(Token, Details), VaultError> {
         record::decode_token(&self.open(TOKEN_LABEL, format, Some(id), sealed, "token")?)
     }
 
@@ -197,7 +214,7 @@ impl RowKeys {
         conn: &Connection,
         manifest: &Manifest,
         id: i64,
-    ) -> Result<Token, VaultError> {
+    ) -> Result<(Token, Details), VaultError> {
         let row = storage::read_tokens(conn, Some(id))?.pop();
         match (manifest.token(id), row) {
             (None, None) => Err(VaultError::NotFound),
@@ -235,7 +252,7 @@ pub(super) fn upgrade_legacy(conn: &mut Connection, keys: &RowKeys) -> Result<()
     };
     for row in storage::read_tokens(&tx, None)? {
         if let Ok(token) = keys.open_token(LEGACY_FORMAT, row.id, &row.sealed) {
-            let sealed = keys.seal_token(row.id, &token)?;
+            let sealed = keys.seal_token(row.id, &token.0, &token.1)?;
             storage::update_token(&tx, row.id, &sealed)?;
             manifest.set_token(row.id, sealed_nonce(&sealed)?);
         }
@@ -333,7 +350,7 @@ impl Session {
                 _ => Err(VaultError::Corrupted { what: "token" }),
             };
             match token {
-                Ok(token) => self.tokens.push(Loaded::boxed(id, token)),
+                Ok((token, details)) => self.tokens.push(Loaded::boxed(id, token, details)),
                 Err(_) => self.damaged.push(id),
             }
         }
@@ -366,8 +383,8 @@ impl Session {
     }
 
     /// Replaces (or adds) the cached copy of a token with what was just written.
-    fn cache(&mut self, id: i64, token: Token) -> TokenInfo {
-        let loaded = Loaded::boxed(id, token);
+    fn cache(&mut self, id: i64, token: Token, details: Details) -> TokenInfo {
+        let loaded = Loaded::boxed(id, token, details);
         let info = loaded.info();
         self.revision = next_revision();
         self.damaged.retain(|d| *d != id);
@@ -496,20 +513,20 @@ impl Session {
         conn: &mut Connection,
         id: i64,
     ) -> Result<HotpCode, VaultError> {
-        let (code, updated) = self.write(conn, |tx, manifest, keys| {
-            let mut token = keys.current_token(tx, manifest, id)?;
+        let (code, updated, details) = self.write(conn, |tx, manifest, keys| {
+            let (mut token, details) = keys.current_token(tx, manifest, id)?;
             let OtpKind::Hotp { counter } = token.kind() else {
                 return Err(VaultError::NotCounterBased);
             };
             let next = counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
             let value = token.generator().at_counter(counter);
             token.set_counter(next);
-            let sealed = keys.seal_token(id, &token)?;
+            let sealed = keys.seal_token(id, &token, &details)?;
             storage::update_token(tx, id, &sealed)?;
             manifest.set_token(id, sealed_nonce(&sealed)?);
-            Ok((HotpCode { value, counter }, token))
+            Ok((HotpCode { value, counter }, token, details))
         })?;
-        self.cache(id, updated);
+        self.cache(id, updated, details);
         Ok(code)
     }
 
@@ -542,7 +559,7 @@ impl Session {
             manifest.next_id = id
                 .checked_add(1)
                 .ok_or(VaultError::Corrupted { what: "manifest" })?;
-            let sealed = keys.seal_token(id, &token)?;
+            let sealed = keys.seal_token(id, &token, &Details::default())?;
             let nonce = sealed_nonce(&sealed)?;
             let position = storage::next_position(tx)?;
             storage::insert_token(
@@ -559,7 +576,7 @@ impl Session {
         if let Some(settings) = settings {
             self.settings = settings;
         }
-        Ok(self.cache(id, token))
+        Ok(self.cache(id, token, Details::default()))
     }
 
     /// Imports `candidates` as `plan` decides against the file's current tokens, all in one
@@ -574,7 +591,7 @@ impl Session {
             let ids: Vec<i64> = manifest.tokens.iter().map(|(id, _)| *id).collect();
             let existing: Vec<(i64, Token)> = ids
                 .into_iter()
-                .filter_map(|id| Some((id, keys.current_token(tx, manifest, id).ok()?)))
+                .filter_map(|id| Some((id, keys.current_token(tx, manifest, id).ok()?.0)))
                 .collect();
             let (mut entries, chosen) = otpvault_transfer::import::plan(&candidates, &existing);
             let mut position = storage::next_position(tx)?;
@@ -583,11 +600,12 @@ impl Session {
                 let Ok(token) = &candidates[index].token else {
                     continue;
                 };
+                let details = &candidates[index].details;
                 let id = manifest.next_id;
                 manifest.next_id = id
                     .checked_add(1)
                     .ok_or(VaultError::Corrupted { what: "manifest" })?;
-                let sealed = keys.seal_token(id, token)?;
+                let sealed = keys.seal_token(id, token, details)?;
                 let nonce = sealed_nonce(&sealed)?;
                 storage::insert_token(
                     tx,
@@ -600,12 +618,12 @@ impl Session {
                 manifest.set_token(id, nonce);
                 position += 1;
                 entries[index].outcome = otpvault_transfer::import::ImportOutcome::Imported { id };
-                added.push((id, token.clone()));
+                added.push((id, token.clone(), details.clone()));
             }
             Ok((entries, added))
         })?;
-        for (id, token) in added {
-            self.cache(id, token);
+        for (id, token, details) in added {
+            self.cache(id, token, details);
         }
         Ok(otpvault_transfer::import::ImportReport { format, entries })
     }
@@ -632,15 +650,35 @@ impl Session {
         issuer: &str,
         account: &str,
     ) -> Result<TokenInfo, VaultError> {
-        let updated = self.write(conn, |tx, manifest, keys| {
-            let mut token = keys.current_token(tx, manifest, id)?;
-            token.rename(issuer, account)?;
-            let sealed = keys.seal_token(id, &token)?;
+        self.update(conn, id, |token, _| Ok(token.rename(issuer, account)?))
+    }
+
+    /// Changes what was organised about token `id` (its groups, note, icon, favourite mark).
+    pub(super) fn set_details(
+        &mut self,
+        conn: &mut Connection,
+        id: i64,
+        change: impl FnOnce(&mut Details) -> Result<(), VaultError>,
+    ) -> Result<TokenInfo, VaultError> {
+        self.update(conn, id, |_, details| change(details))
+    }
+
+    /// Reads token `id` from the file, lets `change` edit it, and writes it back re-sealed.
+    fn update(
+        &mut self,
+        conn: &mut Connection,
+        id: i64,
+        change: impl FnOnce(&mut Token, &mut Details) -> Result<(), VaultError>,
+    ) -> Result<TokenInfo, VaultError> {
+        let (token, details) = self.write(conn, |tx, manifest, keys| {
+            let (mut token, mut details) = keys.current_token(tx, manifest, id)?;
+            change(&mut token, &mut details)?;
+            let sealed = keys.seal_token(id, &token, &details)?;
             storage::update_token(tx, id, &sealed)?;
             manifest.set_token(id, sealed_nonce(&sealed)?);
-            Ok(token)
+            Ok((token, details))
         })?;
-        Ok(self.cache(id, updated))
+        Ok(self.cache(id, token, details))
     }
 
     /// Removes a token (also a damaged one: that is how a user gets rid of it).
@@ -735,8 +773,8 @@ pub(super) fn rekey(
             _ => None,
         };
         match token {
-            Some(token) => {
-                let sealed = new.seal_token(row.id, &token)?;
+            Some((token, details)) => {
+                let sealed = new.seal_token(row.id, &token, &details)?;
                 storage::update_token(&tx, row.id, &sealed)?;
                 manifest.set_token(row.id, sealed_nonce(&sealed)?);
             }

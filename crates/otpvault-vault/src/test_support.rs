@@ -42,14 +42,18 @@ pub fn secret_fingerprints(secret: &[u8], algorithm: otpvault_codes::Algorithm) 
 /// decodes but does not survive an encode/decode round trip.
 pub fn check_record_decoding(bytes: &[u8]) {
     use crate::record::{Manifest, decode_token, encode_token};
-    if let Ok(token) = decode_token(bytes) {
-        assert_eq!(decode_token(&encode_token(&token)), Ok(token));
+    if let Ok((token, details)) = decode_token(bytes) {
+        assert_eq!(
+            decode_token(&encode_token(&token, &details)),
+            Ok((token, details))
+        );
     }
     if let Ok(settings) = crate::Settings::decode(bytes) {
         assert_eq!(settings.encode(), bytes);
     }
     if let Ok(manifest) = Manifest::decode(bytes) {
-        assert_eq!(manifest.encode(), bytes);
+        // (Version 1 is read, and written back as version 2.)
+        assert_eq!(Manifest::decode(&manifest.encode()), Ok(manifest));
     }
 }
 
@@ -63,8 +67,17 @@ pub fn sample_records() -> Vec<Vec<u8>> {
     ]
     .iter()
     .filter_map(|uri| otpvault_codes::uri::parse(uri).ok())
-    .map(|token| encode_token(&token).to_vec())
+    .map(|token| encode_token(&token, &Default::default()).to_vec())
     .collect();
+    let mut details = otpvault_transfer::details::Details::default();
+    if details.set_groups(&["Work", "Bank"]).is_ok() && details.set_note("a note").is_ok() {
+        details.favourite = true;
+        details.icon = otpvault_transfer::details::Icon::new(b"<svg/>".to_vec()).ok();
+    }
+    if let Ok(token) = otpvault_codes::uri::parse("otpauth://totp/ACME:bob?secret=JBSWY3DPEHPK3PXP")
+    {
+        out.push(encode_token(&token, &details).to_vec());
+    }
     out.push(
         crate::Settings {
             policy: crate::UnlockPolicy::TenMinutes,

@@ -196,6 +196,7 @@ fn a_backup_with_an_absurd_time_offset_is_refused_whole() {
     for offset in [i64::MIN, i64::MAX] {
         let sealed = backup::seal(
             &every_kind(),
+            &[],
             backup::BackupSettings {
                 time_offset: offset,
                 policy: UnlockPolicy::TenMinutes,

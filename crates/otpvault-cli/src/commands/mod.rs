@@ -40,7 +40,10 @@ pub fn run(ctx: &Context, command: Command) -> Outcome {
         } => add::run(ctx, uri, qr, account, issuer, &typed)?,
         Command::Activate { server, user } => activate::run(ctx, &server, &user)?,
         Command::TimeSync { server, id, apply } => time_sync::run(ctx, &server, id, apply)?,
-        Command::List => list::run(ctx)?,
+        Command::List { group } => list::run(ctx, group.as_deref())?,
+        Command::Tag { id, groups, remove } => list::tag(ctx, id, &groups, remove)?,
+        Command::Note { id, text, clear } => list::note(ctx, id, text.or(clear.then(String::new)))?,
+        Command::Favourite { id, off } => list::favourite(ctx, id, !off)?,
         Command::Code { query, at } => code::run(ctx, query.as_deref(), at)?,
         Command::Next { query } => code::next(ctx, &query)?,
         Command::Rename {

@@ -690,6 +690,10 @@ mod tests {
                 algorithm: Algorithm::Sha1,
                 digits: u8::try_from(code.len()).unwrap(),
                 weak_secret: false,
+                groups: Vec::new(),
+                note: String::new(),
+                favourite: false,
+                icon: None,
             },
             code: Some(Code {
                 value: code.into(),

@@ -6,7 +6,10 @@
 //!   "db": { "version": 2|3, "entries": [
 //!       { "type": "totp"|"hotp"|"steam"|"motp"|"yandex", "name": account, "issuer": issuer,
 //!         "info": { "secret": base32, "algo": "SHA1"|"SHA256"|"SHA512"|"MD5",
-//!                   "digits": n, "period": s, "counter": n } }, … ] } }
+//!                   "digits": n, "period": s, "counter": n },
+//!         "note": text, "favorite": bool, "icon": base64, "icon_mime": type,
+//!         "groups": [group uuid, …] (v3) | "group": name (v2) }, … ],
+//!     "groups": [ { "uuid": id, "name": name }, … ] (v3) } }
 //! ```
 //!
 //! An encrypted export has key slots in `header.slots` and `db` as base64 ciphertext. Each
@@ -20,6 +23,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::{Candidate, ImportError, SkipReason};
+use crate::details::Details;
 use otpvault_codes::otp::Algorithm;
 use otpvault_codes::secret::Secret;
 use otpvault_codes::token::OtpKind;
@@ -84,6 +88,35 @@ fn entry(value: &Value) -> Candidate {
         return skip(SkipReason::InvalidSecret);
     };
     Candidate::build(&issuer, &account, secret, algorithm, digits, kind)
+}
+
+/// An entry's groups, note, favourite mark and icon (base64 in `icon`; its type is read from the
+/// bytes, not from `icon_mime`).
+fn entry_details(value: &Value, group_names: &[(&str, &str)]) -> Details {
+    let mut groups: Vec<&str> = value["groups"]
+        .as_array()
+        .map(|uuids| {
+            uuids
+                .iter()
+                .filter_map(|uuid| {
+                    let uuid = uuid.as_str()?;
+                    group_names
+                        .iter()
+                        .find(|(u, _)| *u == uuid)
+                        .map(|(_, n)| *n)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(group) = value["group"].as_str() {
+        groups.push(group);
+    }
+    Details::from_file(
+        &groups,
+        value["note"].as_str().unwrap_or_default(),
+        crate::details::base64_icon(&value["icon"]),
+        value["favorite"].as_bool().unwrap_or(false),
+    )
 }
 
 fn hex(value: &Value, what: &'static str) -> Result<Zeroizing<Vec<u8>>, ImportError> {
@@ -219,5 +252,22 @@ pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, Import
         .as_array()
         .ok_or_else(|| unreadable("db.entries"))?;
     super::check_entries(entries.len())?;
-    Ok(entries.iter().map(entry).collect())
+    // Groups: db version 3 lists them (`db.groups`: uuid and name) and entries name their uuids;
+    // version 2 entries carry one group's name (`group`).
+    let group_names: Vec<(&str, &str)> = db["groups"]
+        .as_array()
+        .map(|groups| {
+            groups
+                .iter()
+                .filter_map(|g| Some((g["uuid"].as_str()?, g["name"].as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(entries
+        .iter()
+        .map(|value| {
+            let details = entry_details(value, &group_names);
+            entry(value).with_details(details)
+        })
+        .collect())
 }

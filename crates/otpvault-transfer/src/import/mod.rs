@@ -280,6 +280,8 @@ pub struct Candidate {
     pub account: String,
     /// The validated token, or why this entry is skipped.
     pub token: Result<Token, SkipReason>,
+    /// Its groups, note, icon and favourite mark, where the format has them.
+    pub details: crate::details::Details,
 }
 
 impl Candidate {
@@ -289,7 +291,14 @@ impl Candidate {
             issuer: token.issuer().to_owned(),
             account: token.account().to_owned(),
             token: Ok(token),
+            details: crate::details::Details::default(),
         }
+    }
+
+    /// This candidate with `details`.
+    pub(crate) fn with_details(mut self, details: crate::details::Details) -> Self {
+        self.details = details;
+        self
     }
 
     /// The candidate for a secret and its fields: the validated token, or the reason
@@ -329,6 +338,7 @@ impl Candidate {
             issuer: clean(issuer),
             account: clean(account),
             token: Err(reason),
+            details: crate::details::Details::default(),
         }
     }
 }
