@@ -305,3 +305,22 @@ def test_a_newer_vault_says_which_versions(vault_path, clock):
         otpvault.OtpVault.open(vault_path, clock=clock)
     assert err.value.found == 99
     assert 1 <= err.value.supported < 99
+
+
+def test_groups_notes_icons_and_favourites(vault_path, clock):
+    vault = make_vault(vault_path, clock)
+    token = vault.add_uri(RFC_URI).id
+    assert vault.set_groups(token, ["Work", " work", "Bank"]).groups == ["Work", "Bank"]
+    assert vault.set_note(token, "PUK in the drawer").note == "PUK in the drawer"
+    assert vault.set_favourite(token, True).favourite
+    png = b"\x89PNG\r\n\x1a\n" + bytes(16)
+    assert vault.set_icon(token, png).icon == otpvault.IconKind.PNG
+    icon = vault.icon(token)
+    assert icon.kind == otpvault.IconKind.PNG and icon.bytes == png
+    with pytest.raises(Error.InvalidDetails):
+        vault.set_icon(token, b"GIF89a")
+    listed = vault.list()[0]
+    assert listed.groups == ["Work", "Bank"] and listed.favourite
+    assert listed.note == "PUK in the drawer" and listed.icon == otpvault.IconKind.PNG
+    vault.set_icon(token, None)
+    assert vault.icon(token) is None

@@ -7,6 +7,28 @@ private let rfcUri = "otpauth://totp/ACME%20Co:alice@example.com?secret=GEZDGNBV
 /// A full vault scenario from Swift: a Swift clock, device key and biometric key, Swift concurrency,
 /// lockout, throwing callbacks, threads.
 final class VaultTests: XCTestCase {
+    func testGroupsNotesIconsAndFavourites() async throws {
+        let vault = try await makeVault(tempPath(), ManualClock())
+        let id = try vault.addUri(uri: rfcUri).id
+        XCTAssertEqual(try vault.setGroups(id: id, groups: ["Work", " work", "Bank"]).groups, ["Work", "Bank"])
+        XCTAssertEqual(try vault.setNote(id: id, note: "PUK in the drawer").note, "PUK in the drawer")
+        XCTAssertTrue(try vault.setFavourite(id: id, favourite: true).favourite)
+        let png = Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) + Data(count: 16)
+        XCTAssertEqual(try vault.setIcon(id: id, icon: png).icon, .png)
+        let icon = try XCTUnwrap(try vault.icon(id: id))
+        XCTAssertEqual(icon.kind, .png)
+        XCTAssertEqual(icon.bytes, png)
+        XCTAssertThrowsError(try vault.setIcon(id: id, icon: Data("GIF89a".utf8))) {
+            guard case OtpError.InvalidDetails = $0 else { return XCTFail("\($0)") }
+        }
+        let listed = try vault.list()[0]
+        XCTAssertEqual(listed.groups, ["Work", "Bank"])
+        XCTAssertTrue(listed.favourite)
+        XCTAssertEqual(listed.note, "PUK in the drawer")
+        _ = try vault.setIcon(id: id, icon: nil)
+        XCTAssertNil(try vault.icon(id: id))
+    }
+
     func testCreateAddCodesAndReopen() async throws {
         let path = tempPath()
         let clock = ManualClock()

@@ -36,6 +36,7 @@ pub mod andotp;
 pub mod authy;
 pub mod bitwarden;
 pub mod ente;
+pub mod freeotp;
 pub mod google;
 pub mod json_formats;
 pub mod proton;
@@ -91,10 +92,12 @@ pub enum ImportFormat {
     ProtonEncrypted,
     /// Authy's app-internal token store (Android preferences XML from a rooted phone).
     Authy,
+    /// FreeOTP's token store `tokens.xml` (FreeOTP 1.x; FreeOTP+'s internal preferences).
+    FreeOtp,
 }
 
 /// Every format, in the order `--format` lists them.
-pub const FORMATS: [ImportFormat; 18] = [
+pub const FORMATS: [ImportFormat; 19] = [
     ImportFormat::GoogleAuthenticator,
     ImportFormat::Aegis,
     ImportFormat::UriList,
@@ -113,6 +116,7 @@ pub const FORMATS: [ImportFormat; 18] = [
     ImportFormat::Proton,
     ImportFormat::ProtonEncrypted,
     ImportFormat::Authy,
+    ImportFormat::FreeOtp,
 ];
 
 impl ImportFormat {
@@ -137,6 +141,7 @@ impl ImportFormat {
             ImportFormat::Proton => "proton",
             ImportFormat::ProtonEncrypted => "proton-encrypted",
             ImportFormat::Authy => "authy",
+            ImportFormat::FreeOtp => "freeotp",
         }
     }
 
@@ -371,6 +376,9 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
     if authy::looks_like(start) {
         return Some(ImportFormat::Authy);
     }
+    if freeotp::looks_like(start) {
+        return Some(ImportFormat::FreeOtp);
+    }
     if json_formats::looks_like_bitwarden_csv(start) {
         return Some(ImportFormat::BitwardenCsv);
     }
@@ -463,10 +471,10 @@ pub fn read_as(
     }
     let sniffed = match sniff(bytes) {
         Some(sniffed) => sniffed,
-        // XML that is not Authy's (FreeOTP's tokens.xml).
+        // XML that is neither Authy's nor FreeOTP's token store.
         None if bytes.trim_ascii_start().starts_with(b"<") => {
             return Err(ImportError::NotAnExport {
-                what: "an XML file (FreeOTP's tokens.xml?), not read yet: export URIs from the app instead",
+                what: "an XML file that is not an export otpvault reads (it reads FreeOTP's tokens.xml and Authy's token store)",
             });
         }
         None => return Err(ImportError::UnknownFormat),
@@ -550,6 +558,7 @@ fn parse_text(
         ImportFormat::UriList => uris::read(text)?,
         ImportFormat::BitwardenCsv => json_formats::read_bitwarden_csv(text)?,
         ImportFormat::Authy => authy::read(text.trim_start(), password)?,
+        ImportFormat::FreeOtp => freeotp::read(text)?,
         ImportFormat::OtpvaultBackup
         | ImportFormat::AndOtpEncrypted
         | ImportFormat::StratumEncrypted => {

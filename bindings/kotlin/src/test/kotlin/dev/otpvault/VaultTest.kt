@@ -284,4 +284,25 @@ class VaultTest {
         val period = assertThrows<OtpException.InvalidUri> { totpCode(ByteArray(20), Algorithm.SHA1, 6u, 0u, T0) }
         assertEquals(UriErrorKind.INVALID_PERIOD, period.kind)
     }
+
+    @Test
+    fun groupsNotesIconsAndFavourites() = runBlocking<Unit> {
+        val vault = makeVault(path(), ManualClock())
+        val id = vault.addUri(rfcUri).id
+        assertEquals(listOf("Work", "Bank"), vault.setGroups(id, listOf("Work", " work", "Bank")).groups)
+        assertEquals("PUK in the drawer", vault.setNote(id, "PUK in the drawer").note)
+        assertTrue(vault.setFavourite(id, true).favourite)
+        val png = byteArrayOf(0x89.toByte(), 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a) + ByteArray(16)
+        assertEquals(IconKind.PNG, vault.setIcon(id, png).icon)
+        val icon = vault.icon(id)!!
+        assertEquals(IconKind.PNG, icon.kind)
+        assertTrue(icon.bytes.contentEquals(png))
+        assertThrows<OtpException.InvalidDetails> { vault.setIcon(id, "GIF89a".toByteArray()) }
+        val listed = vault.list()[0]
+        assertEquals(listOf("Work", "Bank"), listed.groups)
+        assertTrue(listed.favourite)
+        assertEquals("PUK in the drawer", listed.note)
+        vault.setIcon(id, null)
+        assertNull(vault.icon(id))
+    }
 }
