@@ -407,6 +407,11 @@ fn read_file_request(op: &str, read: &ReadFile, dry_run: bool) -> SecretJson {
                     "uri": uri::build(token).as_str(),
                 });
                 otpvault_core::details::write_json(&c.details, &mut entry);
+                entry["notes"] = c
+                    .notes
+                    .iter()
+                    .map(|note| crate::render::import_note_json(*note))
+                    .collect();
                 entry
             }
             Err(reason) => json!({
@@ -460,6 +465,15 @@ fn read_file_from_request(request: &Value) -> Outcome<ReadFile> {
                 account: entry["account"].as_str().ok_or_else(bad)?.to_owned(),
                 token,
                 details: otpvault_core::details::read_json(entry),
+                notes: entry["notes"]
+                    .as_array()
+                    .map(|notes| {
+                        notes
+                            .iter()
+                            .filter_map(crate::render::import_note_from_json)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
         })
         .collect::<Outcome<Vec<_>>>()?;

@@ -617,6 +617,11 @@ pub fn import_report_from_json(value: &Value) -> Option<otpvault_core::import::I
                     _ => Some(kind_from_json(e)?),
                 },
                 outcome,
+                notes: e["notes"]
+                    .as_array()?
+                    .iter()
+                    .map(import_note_from_json)
+                    .collect::<Option<_>>()?,
             })
         })
         .collect::<Option<Vec<_>>>()?;
@@ -648,7 +653,46 @@ fn import_entry_json(entry: &otpvault_core::import::ImportEntry) -> Value {
         ImportOutcome::Skipped(reason) => json!({"outcome": "skipped", "reason": reason.name()}),
     };
     value = merge(value, extra);
+    value["notes"] = entry
+        .notes
+        .iter()
+        .map(|note| import_note_json(*note))
+        .collect();
     value
+}
+
+pub fn import_note_json(note: otpvault_core::import::ImportNote) -> Value {
+    use otpvault_core::import::ImportNote;
+    match note {
+        ImportNote::CounterAssumedZero => json!({"note": note.name()}),
+        ImportNote::SharesSecretWith { id } => json!({"note": note.name(), "id": id}),
+        ImportNote::SharesSecretWithEntry { index } => json!({"note": note.name(), "entry": index}),
+    }
+}
+
+pub fn import_note_from_json(value: &Value) -> Option<otpvault_core::import::ImportNote> {
+    use otpvault_core::import::ImportNote;
+    Some(match value["note"].as_str()? {
+        "counter_assumed_zero" => ImportNote::CounterAssumedZero,
+        "shares_secret_with" => ImportNote::SharesSecretWith {
+            id: value["id"].as_i64()?,
+        },
+        "shares_secret_with_entry" => ImportNote::SharesSecretWithEntry {
+            index: usize::try_from(value["entry"].as_u64()?).ok()?,
+        },
+        _ => return None,
+    })
+}
+
+fn import_note_text(note: otpvault_core::import::ImportNote) -> String {
+    use otpvault_core::import::ImportNote;
+    match note {
+        ImportNote::CounterAssumedZero => "the file gave no counter: it starts at 0".into(),
+        ImportNote::SharesSecretWith { id } => format!("shares its secret with #{id}"),
+        ImportNote::SharesSecretWithEntry { index } => {
+            format!("shares its secret with entry {}", index + 1)
+        }
+    }
 }
 
 fn import_entry_text(entry: &otpvault_core::import::ImportEntry) -> String {
@@ -662,11 +706,15 @@ fn import_entry_text(entry: &otpvault_core::import::ImportEntry) -> String {
         }
         ImportOutcome::Skipped(reason) => format!("skipped: {}", reason.name().replace('_', " ")),
     };
-    format!(
+    let mut line = format!(
         "{:>4}  {}  {what}",
         entry.index + 1,
         entry_name(&entry.issuer, &entry.account)
-    )
+    );
+    for note in &entry.notes {
+        line.push_str(&format!(" ({})", import_note_text(*note)));
+    }
+    line
 }
 
 /// Prints a report on standard output, as JSON or text. A reader that went away (`| head`) ends

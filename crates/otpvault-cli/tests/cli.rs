@@ -1415,3 +1415,36 @@ fn groups_notes_and_favourites_from_the_command_line() {
     let out = env.run(&["tag", "9", "x"], &pin);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn import_reports_say_what_was_assumed_and_which_secret_is_shared() {
+    let env = Env::new();
+    env.init("5m");
+    let pin = format!("{PIN}\n");
+    let list = env.dir.path().join("list.txt");
+    std::fs::write(
+        &list,
+        "otpauth://hotp/Pump:pia?secret=JBSWY3DPEHPK3PXP&issuer=Pump\n\
+         otpauth://totp/Shared:a?secret=KRSXG5CTMVRXEZLU\n\
+         otpauth://totp/Shared:b?secret=KRSXG5CTMVRXEZLU\n",
+    )
+    .unwrap();
+    let list = list.to_str().unwrap();
+    let text = env.ok(&["import", "--dry-run", list], &pin);
+    assert!(
+        text.contains("(the file gave no counter: it starts at 0)"),
+        "{text}"
+    );
+    assert!(text.contains("(shares its secret with entry 2)"), "{text}");
+    let report = env.json(&["import", list], &pin);
+    assert_eq!(report["imported"], 3);
+    assert_eq!(
+        report["entries"][0]["notes"][0]["note"],
+        "counter_assumed_zero"
+    );
+    assert_eq!(
+        report["entries"][2]["notes"][0]["note"],
+        "shares_secret_with_entry"
+    );
+    assert_eq!(report["entries"][2]["notes"][0]["entry"], 1);
+}

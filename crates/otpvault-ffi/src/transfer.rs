@@ -77,6 +77,25 @@ pub struct ImportEntry {
     pub kind: Option<OtpKind>,
     /// Outcome.
     pub outcome: ImportOutcome,
+    /// What the person should know about it.
+    pub notes: Vec<ImportNote>,
+}
+
+/// Something the person should know about an imported entry.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ImportNote {
+    /// An HOTP entry that gave no counter (Ente writes them): read with counter 0.
+    CounterAssumedZero,
+    /// It shares its secret with this token already in the vault (under other names).
+    SharesSecretWith {
+        /// The token.
+        id: i64,
+    },
+    /// It shares its secret with this earlier entry of the file (under other names).
+    SharesSecretWithEntry {
+        /// The entry's index.
+        index: u32,
+    },
 }
 
 /// What an import (or its preview) does, entry by entry.
@@ -101,6 +120,21 @@ impl From<core_import::ImportReport> for ImportReport {
                     issuer: e.issuer,
                     account: e.account,
                     kind: e.kind,
+                    notes: e
+                        .notes
+                        .iter()
+                        .map(|note| match *note {
+                            core_import::ImportNote::CounterAssumedZero => {
+                                ImportNote::CounterAssumedZero
+                            }
+                            core_import::ImportNote::SharesSecretWith { id } => {
+                                ImportNote::SharesSecretWith { id }
+                            }
+                            core_import::ImportNote::SharesSecretWithEntry { index: i } => {
+                                ImportNote::SharesSecretWithEntry { index: index(i) }
+                            }
+                        })
+                        .collect(),
                     outcome: match e.outcome {
                         core_import::ImportOutcome::Imported { id } => {
                             ImportOutcome::Imported { id }

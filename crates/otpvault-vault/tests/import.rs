@@ -10,7 +10,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use otpvault_transfer::import::{ImportError, ImportFormat, ImportOutcome, SkipReason, sniff};
+use otpvault_transfer::import::{
+    ImportError, ImportFormat, ImportNote, ImportOutcome, SkipReason, sniff,
+};
 use otpvault_vault::{UnlockPolicy, VaultError};
 use serde_json::Value;
 
@@ -472,7 +474,51 @@ fn entries_sharing_a_secret_under_different_names_are_all_imported() {
         .collect();
     let report = vault.import(None, list.as_bytes(), None).unwrap();
     assert_eq!(report.imported(), 20);
+    // Each report says which token it shares the secret with.
+    assert!(report.entries[0].notes.is_empty());
+    for entry in &report.entries[1..] {
+        assert_eq!(
+            entry.notes,
+            [ImportNote::SharesSecretWithEntry { index: 0 }]
+        );
+    }
     let again = vault.import(None, list.as_bytes(), None).unwrap();
     assert_eq!(again.imported(), 0);
+    assert!(again.entries.iter().all(|e| e.notes.is_empty()));
     assert_eq!(vault.list(None).unwrap().len(), 20);
+    // A 21st account on the same secret, imported later, names the token already there.
+    let first = vault.list(None).unwrap()[0].id;
+    let later = vault
+        .import(
+            None,
+            b"otpauth://totp/Shared:user20?secret=JBSWY3DPEHPK3PXP\n",
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        later.entries[0].notes,
+        [ImportNote::SharesSecretWith { id: first }]
+    );
+}
+
+#[test]
+fn an_ente_hotp_line_without_a_counter_starts_at_0_and_says_so() {
+    // Issue 21, item 4: the generated ente.txt ends with such a line.
+    let dir = tempfile::tempdir().unwrap();
+    let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock());
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/import/ente.txt"),
+    )
+    .unwrap();
+    let report = vault.import(None, &bytes, None).unwrap();
+    let last = report.entries.last().unwrap();
+    assert_eq!(last.issuer, "Pump");
+    assert!(matches!(last.outcome, ImportOutcome::Imported { .. }));
+    assert_eq!(last.notes, [ImportNote::CounterAssumedZero]);
+    assert!(
+        report.entries[..report.entries.len() - 1]
+            .iter()
+            .all(|e| !e.notes.contains(&ImportNote::CounterAssumedZero))
+    );
 }

@@ -287,6 +287,8 @@ pub struct Candidate {
     pub token: Result<Token, SkipReason>,
     /// Its groups, note, icon and favourite mark, where the format has them.
     pub details: crate::details::Details,
+    /// What the reader assumed about it (reported with the entry).
+    pub notes: Vec<ImportNote>,
 }
 
 impl Candidate {
@@ -297,6 +299,7 @@ impl Candidate {
             account: token.account().to_owned(),
             token: Ok(token),
             details: crate::details::Details::default(),
+            notes: Vec::new(),
         }
     }
 
@@ -344,6 +347,7 @@ impl Candidate {
             account: clean(account),
             token: Err(reason),
             details: crate::details::Details::default(),
+            notes: Vec::new(),
         }
     }
 }
@@ -637,6 +641,35 @@ pub enum ImportOutcome {
     Skipped(SkipReason),
 }
 
+/// Something the person should know about an entry that is imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportNote {
+    /// An HOTP entry that gave no counter (Ente writes them): read with counter 0.
+    CounterAssumedZero,
+    /// It shares its secret with a token already in the vault that has other names: both are
+    /// kept (one secret enrolled for several accounts), and this one is that token's twin.
+    SharesSecretWith {
+        /// The token already in the vault.
+        id: i64,
+    },
+    /// It shares its secret with an earlier entry of the same file under other names.
+    SharesSecretWithEntry {
+        /// The earlier entry's index in the file.
+        index: usize,
+    },
+}
+
+impl ImportNote {
+    /// A stable snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportNote::CounterAssumedZero => "counter_assumed_zero",
+            ImportNote::SharesSecretWith { .. } => "shares_secret_with",
+            ImportNote::SharesSecretWithEntry { .. } => "shares_secret_with_entry",
+        }
+    }
+}
+
 /// One entry of an import report: names and kind for the person, never the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportEntry {
@@ -650,6 +683,8 @@ pub struct ImportEntry {
     pub kind: Option<OtpKind>,
     /// What happens (or happened) to it.
     pub outcome: ImportOutcome,
+    /// What the person should know about it.
+    pub notes: Vec<ImportNote>,
 }
 
 /// The report of a preview or an import: every entry of the file with its outcome.
@@ -697,12 +732,26 @@ pub fn plan(candidates: &[Candidate], existing: &[(i64, Token)]) -> (Vec<ImportE
                 (Some(token.kind()), outcome)
             }
         };
+        let mut notes = candidate.notes.clone();
+        if let (Ok(token), ImportOutcome::Imported { .. }) = (&candidate.token, outcome) {
+            if let Some((id, _)) = existing.iter().find(|(_, t)| same_token(t, token)) {
+                notes.push(ImportNote::SharesSecretWith { id: *id });
+            } else if let Some(first) = chosen.iter().take(chosen.len() - 1).find(|i| {
+                candidates[**i]
+                    .token
+                    .as_ref()
+                    .is_ok_and(|t| same_token(t, token))
+            }) {
+                notes.push(ImportNote::SharesSecretWithEntry { index: *first });
+            }
+        }
         entries.push(ImportEntry {
             index,
             issuer: candidate.issuer.clone(),
             account: candidate.account.clone(),
             kind,
             outcome,
+            notes,
         });
     }
     (entries, chosen)

@@ -60,6 +60,53 @@ fn unquote(line: &str) -> Option<Zeroizing<String>> {
     Some(out)
 }
 
+/// What Ente keeps in a line's `codeDisplay` parameter (percent-encoded JSON): its `tags` as
+/// groups, its `note`, and `pinned` as the favourite mark.
+fn ente_details(line: &str) -> Option<crate::details::Details> {
+    let query = &line[line.find('?')? + 1..];
+    let value = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("codeDisplay="))?;
+    let json = percent_decode(value)?;
+    let doc: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .map(|tags| tags.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    let details = crate::details::Details::from_file(
+        &tags,
+        doc["note"].as_str().unwrap_or_default(),
+        None,
+        doc["pinned"].as_bool().unwrap_or(false),
+    );
+    (!details.is_empty()).then_some(details)
+}
+
+/// `%XX` escapes (and `+` as a space) decoded; `None` for a malformed escape.
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(at + 1..at + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                at += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                at += 1;
+            }
+            b => {
+                out.push(b);
+                at += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Reads every line.
 pub fn read(text: &str) -> Result<Vec<Candidate>, ImportError> {
     let mut out = Vec::new();
@@ -75,13 +122,39 @@ pub fn read(text: &str) -> Result<Vec<Candidate>, ImportError> {
         {
             out.extend(google::read_uri(line)?);
         } else if is_uri(line) {
-            out.push(match uri::parse_exported(line) {
+            let details = ente_details(line);
+            let mut candidate = match uri::parse_exported(line) {
                 Ok(token) => Candidate::token(token),
+                // An HOTP line without a counter (Ente writes them): counter 0, and said so.
+                Err(otpvault_codes::error::UriError::MissingCounter) => {
+                    let mut with_counter = Zeroizing::new(String::with_capacity(line.len() + 12));
+                    with_counter.push_str(line);
+                    with_counter.push_str(if line.contains('?') {
+                        "&counter=0"
+                    } else {
+                        "?counter=0"
+                    });
+                    match uri::parse_exported(&with_counter) {
+                        Ok(token) => {
+                            let mut candidate = Candidate::token(token);
+                            candidate.notes.push(super::ImportNote::CounterAssumedZero);
+                            candidate
+                        }
+                        Err(err) => {
+                            let (issuer, account) = uri::label_names(line).unwrap_or_default();
+                            Candidate::skipped(&issuer, &account, SkipReason::from(err))
+                        }
+                    }
+                }
                 Err(err) => {
                     let (issuer, account) = uri::label_names(line).unwrap_or_default();
                     Candidate::skipped(&issuer, &account, SkipReason::from(err))
                 }
-            });
+            };
+            if let Some(details) = details {
+                candidate.details = details;
+            }
+            out.push(candidate);
         } else {
             out.push(Candidate::skipped("", "", SkipReason::InvalidEntry));
         }
@@ -95,6 +168,31 @@ mod tests {
     #![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
 
     use super::*;
+
+    #[test]
+    fn ente_lines_keep_tags_notes_and_pins_and_hotp_without_a_counter_starts_at_0() {
+        let display = "%7B%22pinned%22%3Atrue%2C%22tags%22%3A%5B%22work%22%2C%22bank%22%5D%2C%22note%22%3A%22drawer%202%22%7D";
+        let text = format!(
+            "otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&codeDisplay={display}\n\
+             otpauth://hotp/Forge:mia?secret=JBSWY3DPEHPK3PXP&issuer=Forge\n\
+             otpauth://hotp/Forge:max?secret=KRSXG5CTMVRXEZLU&counter=2\n"
+        );
+        let read = read(&text).unwrap();
+        let details = &read[0].details;
+        assert_eq!(details.groups, ["work", "bank"]);
+        assert_eq!(details.note, "drawer 2");
+        assert!(details.favourite);
+        let hotp = read[1].token.as_ref().unwrap();
+        assert_eq!(
+            hotp.kind(),
+            otpvault_codes::token::OtpKind::Hotp { counter: 0 }
+        );
+        assert_eq!(
+            read[1].notes,
+            [super::super::ImportNote::CounterAssumedZero]
+        );
+        assert!(read[2].notes.is_empty() && read[2].details.is_empty());
+    }
 
     #[test]
     fn unquote_reads_json_strings_as_serde_json_does() {
