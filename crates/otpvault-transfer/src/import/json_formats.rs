@@ -225,9 +225,23 @@ pub fn read_two_fas(doc: &Value, password: Option<&str>) -> Result<Vec<Candidate
             .ok_or_else(|| unreadable(FORMAT, "services"))?
     };
     super::check_entries(services.len())?;
+    // Groups: `groups` lists {id, name}; each service names its group's id in `groupId`.
+    let group_name = |service: &Value| -> Option<&str> {
+        let id = service["groupId"].as_str()?;
+        doc["groups"]
+            .as_array()?
+            .iter()
+            .find(|g| g["id"].as_str() == Some(id))?["name"]
+            .as_str()
+    };
     Ok(services
         .iter()
         .map(|service| {
+            let groups: Vec<&str> = group_name(service).into_iter().collect();
+            let details = crate::details::Details::from_file(&groups, "", None, false);
+            (service, details)
+        })
+        .map(|(service, details)| {
             let otp = &service["otp"];
             let issuer = match text(&otp["issuer"]) {
                 "" => text(&service["name"]),
@@ -253,6 +267,7 @@ pub fn read_two_fas(doc: &Value, password: Option<&str>) -> Result<Vec<Candidate
                 &otp["period"],
                 &otp["counter"],
             )
+            .with_details(details)
         })
         .collect())
 }

@@ -2,7 +2,9 @@
 //!
 //! - plain: JSON `{"Authenticators": [{"Type": 1 HOTP | 2 TOTP | 3 mOTP | 4 Steam | 5 Yandex,
 //!   "Issuer", "Username", "Secret": base32, "Algorithm": 0 SHA1 | 1 SHA256 | 2 SHA512, "Digits",
-//!   "Period", "Counter", …}], "Categories", …}`;
+//!   "Period", "Counter", "Icon": name | "@" custom icon id, …}], "Categories": [{"Id", "Name"}],
+//!   "AuthenticatorCategories": [{"CategoryId", "AuthenticatorSecret"}], "CustomIcons": [{"Id",
+//!   "Data": base64}]}` — categories become groups, custom icons icons;
 //! - encrypted: `AUTHENTICATORPRO` (16 bytes) ‖ salt (16) ‖ IV (12) ‖ AES-256-GCM ciphertext and
 //!   tag, key = Argon2id(password, salt, 3 passes, 64 MiB, 4 lanes) — the app's constants, the
 //!   file stores none;
@@ -125,7 +127,45 @@ pub fn read_plain(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
         .as_array()
         .ok_or_else(|| unreadable("Authenticators"))?;
     super::check_entries(items.len())?;
-    Ok(items.iter().map(entry).collect())
+    Ok(items
+        .iter()
+        .map(|item| entry(item).with_details(details(doc, item)))
+        .collect())
+}
+
+/// An authenticator's categories (`AuthenticatorCategories` pairs a category id with the
+/// authenticator's secret; `Categories` names the ids) and its custom icon (`Icon` is `@` and the
+/// id of a `CustomIcons` entry, whose `Data` is base64; built-in icon names carry no image).
+fn details(doc: &Value, item: &Value) -> crate::details::Details {
+    let secret = item["Secret"].as_str().unwrap_or_default();
+    let categories = doc["Categories"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let groups: Vec<&str> = doc["AuthenticatorCategories"]
+        .as_array()
+        .map(|links| {
+            links
+                .iter()
+                .filter(|l| !secret.is_empty() && l["AuthenticatorSecret"].as_str() == Some(secret))
+                .filter_map(|l| {
+                    let id = l["CategoryId"].as_str()?;
+                    categories.iter().find(|c| c["Id"].as_str() == Some(id))?["Name"].as_str()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let icon = item["Icon"]
+        .as_str()
+        .and_then(|icon| icon.strip_prefix('@'))
+        .and_then(|id| {
+            doc["CustomIcons"]
+                .as_array()?
+                .iter()
+                .find(|c| c["Id"].as_str() == Some(id))
+        })
+        .and_then(|custom| crate::details::base64_icon(&custom["Data"]));
+    crate::details::Details::from_file(&groups, "", icon, false)
 }
 
 /// Reads an encrypted backup (either header) with its password.
