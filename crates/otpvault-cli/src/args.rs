@@ -268,8 +268,10 @@ pub enum Command {
     /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain or
     /// encrypted, 2FAS plain or encrypted, andOTP plain or encrypted, Bitwarden JSON/CSV, Steam
     /// .maFile, FreeOTP+, LastPass, Stratum/Authenticator Pro plain or encrypted, Ente Auth plain
-    /// or encrypted, Proton Authenticator plain or encrypted, Authy's app-internal XML, an
-    /// otpvault backup, a list of otpauth:// URIs), with a report per entry.
+    /// or encrypted, Proton Authenticator plain or encrypted, TOTP Authenticator backups, and from
+    /// rooted phones Authy's, FreeOTP's tokens.xml, Battle.net's, Duo Mobile's and TOTP
+    /// Authenticator's stores; an otpvault backup, a list of otpauth:// URIs), with a report per
+    /// entry.
     Import {
         /// The export file (its format is recognised from its content).
         file: PathBuf,
@@ -279,7 +281,8 @@ pub enum Command {
         /// Read the file as this format instead of recognising it: google, aegis, uris, 2fas,
         /// andotp, andotp-encrypted, bitwarden, bitwarden-csv, steam, otpvault-backup,
         /// freeotp-plus, lastpass, stratum, stratum-encrypted, ente-encrypted, proton,
-        /// proton-encrypted, authy.
+        /// proton-encrypted, authy, freeotp, battlenet, duo, totp-authenticator,
+        /// totp-authenticator-encrypted.
         #[arg(long, value_name = "NAME", value_parser = parse_import_format)]
         format: Option<otpvault_core::import::ImportFormat>,
         /// A file whose first line is the export's password (for encrypted exports; without it

@@ -84,6 +84,11 @@ pub fn sniff_json(doc: &Value) -> Option<ImportFormat> {
         {
             Some(ImportFormat::AndOtp)
         }
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|i| i["otpGenerator"].is_object()) =>
+        {
+            Some(ImportFormat::Duo)
+        }
         _ => None,
     }
 }
@@ -351,6 +356,35 @@ pub fn read_freeotp_plus(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
                 &item["period"],
                 &item["counter"],
             )
+        })
+        .collect())
+}
+
+/// Duo Mobile's account store from a rooted phone (`files/duokit/accounts.json`), written from its
+/// publicly described layout: a JSON list of `{"name", "otpGenerator": {"otpSecret": base32,
+/// "counter": n}}`. With a counter the account is HOTP, without one TOTP (SHA-1, 6 digits, 30 s).
+pub fn read_duo(doc: &Value) -> Result<Vec<Candidate>, ImportError> {
+    let items = doc
+        .as_array()
+        .ok_or_else(|| unreadable("Duo Mobile", "account list"))?;
+    super::check_entries(items.len())?;
+    Ok(items
+        .iter()
+        .map(|item| {
+            let name = text(&item["name"]);
+            let otp = &item["otpGenerator"];
+            let skip = |reason| Candidate::skipped("", name, reason);
+            let Ok(secret) = Secret::from_base32_lenient(text(&otp["otpSecret"])) else {
+                return skip(SkipReason::InvalidSecret);
+            };
+            let kind = match &otp["counter"] {
+                Value::Null => OtpKind::Totp { period: 30 },
+                counter => match counter.as_u64() {
+                    Some(counter) => OtpKind::Hotp { counter },
+                    None => return skip(SkipReason::InvalidEntry),
+                },
+            };
+            Candidate::build("", name, secret, Algorithm::Sha1, 6, kind)
         })
         .collect())
 }

@@ -34,6 +34,7 @@
 pub mod aegis;
 pub mod andotp;
 pub mod authy;
+pub mod battlenet;
 pub mod bitwarden;
 pub mod ente;
 pub mod freeotp;
@@ -41,6 +42,7 @@ pub mod google;
 pub mod json_formats;
 pub mod proton;
 pub mod stratum;
+pub mod totp_authenticator;
 pub mod uris;
 
 use thiserror::Error;
@@ -94,10 +96,18 @@ pub enum ImportFormat {
     Authy,
     /// FreeOTP's token store `tokens.xml` (FreeOTP 1.x; FreeOTP+'s internal preferences).
     FreeOtp,
+    /// Battle.net Authenticator's token store (Android preferences XML from a rooted phone).
+    BattleNet,
+    /// Duo Mobile's account store (`accounts.json` from a rooted phone).
+    Duo,
+    /// TOTP Authenticator's internal preferences (XML from a rooted phone).
+    TotpAuthenticator,
+    /// TOTP Authenticator's backup (`.bin`, base64 of AES-CBC).
+    TotpAuthenticatorEncrypted,
 }
 
 /// Every format, in the order `--format` lists them.
-pub const FORMATS: [ImportFormat; 19] = [
+pub const FORMATS: [ImportFormat; 23] = [
     ImportFormat::GoogleAuthenticator,
     ImportFormat::Aegis,
     ImportFormat::UriList,
@@ -117,6 +127,10 @@ pub const FORMATS: [ImportFormat; 19] = [
     ImportFormat::ProtonEncrypted,
     ImportFormat::Authy,
     ImportFormat::FreeOtp,
+    ImportFormat::BattleNet,
+    ImportFormat::Duo,
+    ImportFormat::TotpAuthenticator,
+    ImportFormat::TotpAuthenticatorEncrypted,
 ];
 
 impl ImportFormat {
@@ -142,6 +156,10 @@ impl ImportFormat {
             ImportFormat::ProtonEncrypted => "proton-encrypted",
             ImportFormat::Authy => "authy",
             ImportFormat::FreeOtp => "freeotp",
+            ImportFormat::BattleNet => "battlenet",
+            ImportFormat::Duo => "duo",
+            ImportFormat::TotpAuthenticator => "totp-authenticator",
+            ImportFormat::TotpAuthenticatorEncrypted => "totp-authenticator-encrypted",
         }
     }
 
@@ -380,8 +398,17 @@ pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
     if authy::looks_like(start) {
         return Some(ImportFormat::Authy);
     }
+    if battlenet::looks_like(start) {
+        return Some(ImportFormat::BattleNet);
+    }
+    if totp_authenticator::looks_like(start) {
+        return Some(ImportFormat::TotpAuthenticator);
+    }
     if freeotp::looks_like(start) {
         return Some(ImportFormat::FreeOtp);
+    }
+    if totp_authenticator::looks_encrypted(start) {
+        return Some(ImportFormat::TotpAuthenticatorEncrypted);
     }
     if json_formats::looks_like_bitwarden_csv(start) {
         return Some(ImportFormat::BitwardenCsv);
@@ -563,6 +590,11 @@ fn parse_text(
         ImportFormat::BitwardenCsv => json_formats::read_bitwarden_csv(text)?,
         ImportFormat::Authy => authy::read(text.trim_start(), password)?,
         ImportFormat::FreeOtp => freeotp::read(text)?,
+        ImportFormat::BattleNet => battlenet::read(text)?,
+        ImportFormat::TotpAuthenticator => totp_authenticator::read_internal(text)?,
+        ImportFormat::TotpAuthenticatorEncrypted => {
+            totp_authenticator::read_encrypted(text, password)?
+        }
         ImportFormat::OtpvaultBackup
         | ImportFormat::AndOtpEncrypted
         | ImportFormat::StratumEncrypted => {
@@ -584,6 +616,7 @@ fn parse_text(
                 ImportFormat::Bitwarden => json_formats::read_bitwarden(&doc, password)?,
                 ImportFormat::FreeOtpPlus => json_formats::read_freeotp_plus(&doc)?,
                 ImportFormat::LastPass => json_formats::read_lastpass(&doc)?,
+                ImportFormat::Duo => json_formats::read_duo(&doc)?,
                 ImportFormat::Stratum => stratum::read_plain(&doc)?,
                 ImportFormat::EnteEncrypted => ente::read_encrypted(&doc, password)?,
                 ImportFormat::Proton => proton::read_plain(&doc)?,
