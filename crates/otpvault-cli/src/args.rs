@@ -268,7 +268,8 @@ pub enum Command {
     /// Import another authenticator's export file (Google Authenticator transfer, Aegis plain or
     /// encrypted, 2FAS plain or encrypted, andOTP plain or encrypted, Bitwarden JSON/CSV, Steam
     /// .maFile, FreeOTP+, LastPass, Stratum/Authenticator Pro plain or encrypted, Ente Auth plain
-    /// or encrypted, Proton Authenticator plain or encrypted, TOTP Authenticator backups, and from
+    /// or encrypted, Proton Authenticator plain or encrypted, Proton Pass zips, WinAuth (text or
+    /// zip), TOTP Authenticator backups, and from
     /// rooted phones Authy's, FreeOTP's tokens.xml, Battle.net's, Duo Mobile's and TOTP
     /// Authenticator's stores; an otpvault backup, a list of otpauth:// URIs), with a report per
     /// entry.
@@ -282,7 +283,7 @@ pub enum Command {
         /// andotp, andotp-encrypted, bitwarden, bitwarden-csv, steam, otpvault-backup,
         /// freeotp-plus, lastpass, stratum, stratum-encrypted, ente-encrypted, proton,
         /// proton-encrypted, authy, freeotp, battlenet, duo, totp-authenticator,
-        /// totp-authenticator-encrypted.
+        /// totp-authenticator-encrypted, proton-pass.
         #[arg(long, value_name = "NAME", value_parser = parse_import_format)]
         format: Option<otpvault_core::import::ImportFormat>,
         /// A file whose first line is the export's password (for encrypted exports; without it

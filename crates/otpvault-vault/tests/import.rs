@@ -522,3 +522,44 @@ fn an_ente_hotp_line_without_a_counter_starts_at_0_and_says_so() {
             .all(|e| !e.notes.contains(&ImportNote::CounterAssumedZero))
     );
 }
+
+#[test]
+fn zips_are_read_for_what_they_hold_or_refused_by_name() {
+    // Issue 21, item 9: Proton Pass's export and WinAuth's zipped text are read (their codes
+    // are checked with every fixture); Authenticator Plus and protected zips are named.
+    let fixture = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/import")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let vault = create(&vault_path(&dir), UnlockPolicy::TenMinutes, &clock());
+    let report = vault
+        .import(None, &fixture("proton-pass.zip"), None)
+        .unwrap();
+    assert_eq!(report.format, ImportFormat::ProtonPass);
+    let tokens = vault.list(None).unwrap();
+    assert_eq!(tokens[0].groups, ["Work"]);
+    assert_eq!(tokens[0].note, "root account");
+    assert_eq!(tokens[1].groups, ["Home"]);
+    for (name, said) in [
+        (
+            "refused-authenticator-plus.zip",
+            "Authenticator Plus backup",
+        ),
+        ("refused-protected.zip", "password-protected zip"),
+    ] {
+        for password in [None, Some("Tr0ub4dor&3")] {
+            match vault.import(None, &fixture(name), password) {
+                Err(VaultError::Import(ImportError::NotAnExport { what })) => {
+                    assert!(what.contains(said), "{name}: {what}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+    assert_eq!(vault.list(None).unwrap().len(), 2);
+}

@@ -44,6 +44,7 @@ pub mod proton;
 pub mod stratum;
 pub mod totp_authenticator;
 pub mod uris;
+pub mod zip;
 
 use thiserror::Error;
 
@@ -104,10 +105,12 @@ pub enum ImportFormat {
     TotpAuthenticator,
     /// TOTP Authenticator's backup (`.bin`, base64 of AES-CBC).
     TotpAuthenticatorEncrypted,
+    /// Proton Pass export (a zip holding `Proton Pass/data.json`).
+    ProtonPass,
 }
 
 /// Every format, in the order `--format` lists them.
-pub const FORMATS: [ImportFormat; 23] = [
+pub const FORMATS: [ImportFormat; 24] = [
     ImportFormat::GoogleAuthenticator,
     ImportFormat::Aegis,
     ImportFormat::UriList,
@@ -131,6 +134,7 @@ pub const FORMATS: [ImportFormat; 23] = [
     ImportFormat::Duo,
     ImportFormat::TotpAuthenticator,
     ImportFormat::TotpAuthenticatorEncrypted,
+    ImportFormat::ProtonPass,
 ];
 
 impl ImportFormat {
@@ -160,6 +164,7 @@ impl ImportFormat {
             ImportFormat::Duo => "duo",
             ImportFormat::TotpAuthenticator => "totp-authenticator",
             ImportFormat::TotpAuthenticatorEncrypted => "totp-authenticator-encrypted",
+            ImportFormat::ProtonPass => "proton-pass",
         }
     }
 
@@ -372,6 +377,9 @@ impl Candidate {
 
 /// Identifies the format of an export file from its content.
 pub fn sniff(bytes: &[u8]) -> Option<ImportFormat> {
+    if zip::looks_like(bytes) {
+        return zip::sniff(bytes);
+    }
     if crate::backup::looks_like(bytes) {
         return Some(ImportFormat::OtpvaultBackup);
     }
@@ -497,6 +505,10 @@ pub fn read_as(
             max: MAX_IMPORT_BYTES,
         });
     }
+    // A zip: Proton Pass's export, or one export file zipped (WinAuth's), read as that file.
+    if zip::looks_like(bytes) {
+        return zip::read(bytes, password, format);
+    }
     if let Some(what) = not_an_export(bytes) {
         return Err(ImportError::NotAnExport { what });
     }
@@ -528,11 +540,7 @@ pub fn read_as(
 fn not_an_export(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"SQLite format 3\0") {
         Some(
-            "an SQLite database (an app's own storage, such as Google Authenticator's): export from the app instead",
-        )
-    } else if bytes.starts_with(b"PK\x03\x04") {
-        Some(
-            "a zip archive (Authenticator Plus backups are zips of an encrypted database, not read yet)",
+            "an SQLite database (an app's own storage: Google Authenticator's, Microsoft Authenticator's and Authenticator Pro's databases are not read): export from the app instead",
         )
     } else if bytes.starts_with(&[0xac, 0xed, 0x00, 0x05]) {
         Some(
@@ -558,6 +566,7 @@ pub fn parse_as(
     let candidates = match format {
         ImportFormat::OtpvaultBackup => crate::backup::open(bytes, password)?.0,
         ImportFormat::AndOtpEncrypted => andotp::read(bytes, password)?,
+        ImportFormat::ProtonPass => zip::read_proton_pass_zip(bytes)?,
         ImportFormat::StratumEncrypted => stratum::read_encrypted(bytes, password)?,
         ImportFormat::UriList if std::str::from_utf8(bytes).is_err() => {
             // URIs are ASCII: a stray byte elsewhere (a Latin-1 name) becomes U+FFFD.
@@ -597,7 +606,8 @@ fn parse_text(
         }
         ImportFormat::OtpvaultBackup
         | ImportFormat::AndOtpEncrypted
-        | ImportFormat::StratumEncrypted => {
+        | ImportFormat::StratumEncrypted
+        | ImportFormat::ProtonPass => {
             return Err(ImportError::Unreadable {
                 format: format.name(),
                 what: "a binary format",
