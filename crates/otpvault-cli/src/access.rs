@@ -158,10 +158,10 @@ impl Access {
         }
     }
 
-    /// Adds a token.
-    pub fn add(&self, token: Token) -> Outcome<TokenInfo> {
+    /// Adds a token: it, and the ids of the tokens that share its secret under other names.
+    pub fn add(&self, token: Token) -> Outcome<(TokenInfo, Vec<i64>)> {
         match self {
-            Access::Local(l) => Ok(l.vault.add_token(l.auth(), token)?),
+            Access::Local(l) => Ok(l.vault.add_token_noting(l.auth(), token)?),
             #[cfg(unix)]
             Access::Agent(a) => a.add(&token),
         }

@@ -296,8 +296,9 @@ impl Client {
         ))
     }
 
-    /// Adds a token (sent as its canonical URI, in a zeroizing buffer).
-    pub fn add(&self, token: &otpvault_core::Token) -> Outcome<TokenInfo> {
+    /// Adds a token (sent as its canonical URI, in a zeroizing buffer): the token, and the ids of
+    /// those that share its secret under other names.
+    pub fn add(&self, token: &otpvault_core::Token) -> Outcome<(TokenInfo, Vec<i64>)> {
         let uri = uri::build(token);
         // Canonical URIs are percent-encoded ASCII: no quote or backslash to escape.
         let mut line = Zeroizing::new(String::with_capacity(uri.len() + 32));
@@ -305,7 +306,16 @@ impl Client {
         line.push_str(&uri);
         line.push_str(r#""}"#);
         let answer = self.exchange(line.as_bytes())?;
-        token_from_json(&answer).ok_or_else(Self::bad_answer)
+        let shares = answer["shares_secret_with"]
+            .as_array()
+            .ok_or_else(Self::bad_answer)?
+            .iter()
+            .map(|id| id.as_i64().ok_or_else(Self::bad_answer))
+            .collect::<Outcome<_>>()?;
+        Ok((
+            token_from_json(&answer["token"]).ok_or_else(Self::bad_answer)?,
+            shares,
+        ))
     }
 
     /// Renames a token.
@@ -589,7 +599,8 @@ impl Server {
                 .strip_suffix(r#""}"#)
                 .ok_or_else(|| Failure::invalid("bad request"))?;
             let token = uri::parse(text)?;
-            return Ok(token_json(&self.vault.add_token(None, token)?));
+            let (info, shares) = self.vault.add_token_noting(None, token)?;
+            return Ok(json!({"token": token_json(&info), "shares_secret_with": shares}));
         }
         let request = SecretJson::parse(line).map_err(|_| Failure::invalid("bad request"))?;
         let id = || {

@@ -86,6 +86,8 @@ pub enum Report {
         token: TokenInfo,
         /// Its current code (`None` for HOTP).
         code: Option<Code>,
+        /// Tokens that hold the same secret under other names.
+        shares_secret_with: Vec<i64>,
     },
     /// `activate`: the new token, its first code and the clock correction stored.
     Activated {
@@ -323,13 +325,23 @@ impl Report {
                 policy,
             } => json!({"vault": path, "kdf_iterations": kdf_iterations,
                         "policy": policy_name(*policy)}),
-            Report::Added { token, code } => match code {
-                Some(code) => merge(
+            Report::Added {
+                token,
+                code,
+                shares_secret_with,
+            } => {
+                let added = merge(
                     token_json(token),
-                    json!({"code": code.value, "seconds_left": code.seconds_left}),
-                ),
-                None => token_json(token),
-            },
+                    json!({"shares_secret_with": shares_secret_with}),
+                );
+                match code {
+                    Some(code) => merge(
+                        added,
+                        json!({"code": code.value, "seconds_left": code.seconds_left}),
+                    ),
+                    None => added,
+                }
+            }
             Report::Activated {
                 token,
                 code,
@@ -404,8 +416,22 @@ impl Report {
                     code.value, code.seconds_left
                 ),
             ],
-            Report::Added { token, code } => {
+            Report::Added {
+                token,
+                code,
+                shares_secret_with,
+            } => {
                 let mut lines = vec![format!("Added #{} {}", token.id, label(token))];
+                if !shares_secret_with.is_empty() {
+                    let ids: Vec<String> = shares_secret_with
+                        .iter()
+                        .map(|id| format!("#{id}"))
+                        .collect();
+                    lines.push(format!(
+                        "Note: it shares its secret with {} (the same login under other names?).",
+                        ids.join(", ")
+                    ));
+                }
                 if token.weak_secret {
                     lines.push(
                         "Note: this secret is shorter than 128 bits (RFC 4226 recommends at least 128)."

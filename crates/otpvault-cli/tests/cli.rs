@@ -1447,4 +1447,23 @@ fn import_reports_say_what_was_assumed_and_which_secret_is_shared() {
         "shares_secret_with_entry"
     );
     assert_eq!(report["entries"][2]["notes"][0]["entry"], 1);
+    // `add` follows the same rule: another name on the same secret is added, and said so.
+    let added = env.json(
+        &["add", "otpauth://totp/Shared:c?secret=KRSXG5CTMVRXEZLU"],
+        &pin,
+    );
+    assert_eq!(added["shares_secret_with"], serde_json::json!([2, 3]));
+    let text = env.ok(
+        &["add", "otpauth://totp/Shared:d?secret=KRSXG5CTMVRXEZLU"],
+        &pin,
+    );
+    assert!(
+        text.contains("Note: it shares its secret with #2, #3, #4"),
+        "{text}"
+    );
+    let out = env.run(
+        &["add", "otpauth://totp/shared:D?secret=KRSXG5CTMVRXEZLU"],
+        &pin,
+    );
+    assert_eq!(out.status.code(), Some(2), "the same names: a duplicate");
 }

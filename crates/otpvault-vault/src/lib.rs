@@ -755,19 +755,37 @@ impl Vault {
         self.add_token(pin, token)
     }
 
-    /// Adds a validated token. A token the vault already holds (the same secret, kind and
-    /// parameters, whatever its names: [`otpvault_transfer::import::same_token`]) is not added a second time:
-    /// [`VaultError::Duplicate`] names the one already there.
+    /// Adds a validated token. A token the vault already holds (the same secret, kind,
+    /// parameters and names, as an import judges it: [`otpvault_transfer::import::same_entry`])
+    /// is not added a second time: [`VaultError::Duplicate`] names the one already there. One
+    /// secret under other names is another account enrolled with it: added (see
+    /// [`Vault::add_token_noting`] for which tokens it shares the secret with).
     pub fn add_token(&self, pin: Option<&Pin>, token: Token) -> Result<TokenInfo, VaultError> {
+        Ok(self.add_token_noting(pin, token)?.0)
+    }
+
+    /// [`Vault::add_token`], with the ids of the tokens that hold the same secret, kind and
+    /// parameters under other names.
+    pub fn add_token_noting(
+        &self,
+        pin: Option<&Pin>,
+        token: Token,
+    ) -> Result<(TokenInfo, Vec<i64>), VaultError> {
         self.with_session(pin, Load::All, |conn, s| {
             if let Some(existing) = s
                 .tokens
                 .iter()
-                .find(|t| otpvault_transfer::import::same_token(&t.token, &token))
+                .find(|t| otpvault_transfer::import::same_entry(&t.token, &token))
             {
                 return Err(VaultError::Duplicate { id: existing.id });
             }
-            s.add(conn, token)
+            let twins: Vec<i64> = s
+                .tokens
+                .iter()
+                .filter(|t| otpvault_transfer::import::same_token(&t.token, &token))
+                .map(|t| t.id)
+                .collect();
+            Ok((s.add(conn, token)?, twins))
         })
     }
 

@@ -406,9 +406,10 @@ fn adding_a_token_that_is_already_there_names_it_instead_of_adding_a_copy() {
     let p = pin(PIN);
     let ids: Vec<i64> = vault.list(Some(&p)).unwrap().iter().map(|t| t.id).collect();
     for (token, id) in tokens.iter().zip(&ids) {
-        // Renamed, or with the HOTP counter elsewhere: still the same account.
+        // The same names (in another case), or the HOTP counter elsewhere: the same account.
         let mut copy = token.clone();
-        copy.rename("Other name", "other account").unwrap();
+        copy.rename(&token.issuer().to_uppercase(), token.account())
+            .unwrap();
         if let OtpKind::Hotp { .. } = copy.kind() {
             copy.set_counter(99);
         }
@@ -417,6 +418,13 @@ fn adding_a_token_that_is_already_there_names_it_instead_of_adding_a_copy() {
             Err(VaultError::Duplicate { id: *id })
         );
     }
+    // Issue 21: the same secret under other names is another account enrolled with it, as on
+    // import: added, and the vault says which token it shares the secret with.
+    let mut twin = tokens[0].clone();
+    twin.rename("Other name", "other account").unwrap();
+    let (info, shares) = vault.add_token_noting(Some(&p), twin).unwrap();
+    assert_eq!(shares, [ids[0]]);
+    assert_eq!(info.account, "other account");
     // The same secret with other parameters is another token.
     let other = token(
         1,
@@ -428,5 +436,6 @@ fn adding_a_token_that_is_already_there_names_it_instead_of_adding_a_copy() {
         OtpKind::Totp { period: 30 },
     );
     assert!(vault.add_token(Some(&p), other).is_ok());
-    assert_eq!(vault.list(Some(&p)).unwrap().len(), tokens.len() + 1);
+    // (The twin and the other-parameters token.)
+    assert_eq!(vault.list(Some(&p)).unwrap().len(), tokens.len() + 2);
 }

@@ -46,10 +46,14 @@ pub fn run(
         (None, None) => return Err(Failure::invalid("give a URI, --qr IMAGE or --secret")),
     };
     let access = ctx.access()?;
-    let info = access.add(token)?;
+    let (info, shares_secret_with) = access.add(token)?;
     let code = match info.kind {
         OtpKind::Hotp { .. } => None,
         _ => Some(access.code(info.id, now())?),
     };
-    Ok(Report::Added { token: info, code })
+    Ok(Report::Added {
+        token: info,
+        code,
+        shares_secret_with,
+    })
 }
