@@ -10,6 +10,7 @@
 //! ```
 //!
 //! The user's names (`issuerAlt`, `labelAlt`) win over the enrolled ones, as the app shows them.
+//! A TOTP token under the issuer `Steam` is a Steam Guard token (FreeOTP stores them so).
 //! Tokens come in `tokenOrder`'s order, then any the order leaves out.
 
 use serde_json::Value;
@@ -120,6 +121,8 @@ fn entry(doc: &Value) -> Candidate {
         v => v.as_u64(),
     };
     let kind = match text("type").to_ascii_uppercase().as_str() {
+        // FreeOTP keeps Steam Guard tokens as TOTP under the issuer "Steam".
+        "TOTP" if issuer == "Steam" => OtpKind::Steam,
         "TOTP" => match number("period", 30).map(u32::try_from) {
             Some(Ok(period)) => OtpKind::Totp { period },
             _ => return skip(SkipReason::InvalidPeriod),
