@@ -21,17 +21,32 @@ const PIN: &str = "13579";
 
 /// Runs `otpvault --vault VAULT ARGS --pin-stdin` (the flag last, as the scripts write it).
 fn otpvault(vault: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+    otpvault_with_agent(vault, None, args, stdin)
+}
+
+/// [`otpvault`], with the agent on (its sockets in `agent_dir`) when one is given.
+fn otpvault_with_agent(
+    vault: &Path,
+    agent_dir: Option<&Path>,
+    args: &[&str],
+    stdin: &str,
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_otpvault"));
+    command
         .arg("--vault")
         .arg(vault)
         .args(args)
         .arg("--pin-stdin")
-        .env("OTPVAULT_NO_AGENT", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    match agent_dir {
+        Some(dir) => command
+            .env_remove("OTPVAULT_NO_AGENT")
+            .env("OTPVAULT_AGENT_DIR", dir),
+        None => command.env("OTPVAULT_NO_AGENT", "1"),
+    };
+    let mut child = command.spawn().unwrap();
     // The command may exit before reading its input (a refused argument): a closed pipe is fine.
     let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()
@@ -288,22 +303,8 @@ fn otp_pat_activation_goes_through_the_agent_without_the_pin() {
     // portal password and the code; the token is stored by the agent, whose session goes on.
     let (dir, vault, mut issuer, server) = setup();
     let agent_dir = dir.path().join("agent");
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
-            .arg("--vault")
-            .arg(&vault)
-            .args(args)
-            .arg("--pin-stdin")
-            .env_remove("OTPVAULT_NO_AGENT")
-            .env("OTPVAULT_AGENT_DIR", &agent_dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        child.wait_with_output().unwrap()
-    };
+    let run =
+        |args: &[&str], stdin: &str| otpvault_with_agent(&vault, Some(&agent_dir), args, stdin);
     let out = run(&["policy", "10m"], &format!("{PIN}\n"));
     assert!(
         out.status.success(),

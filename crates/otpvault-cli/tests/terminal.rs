@@ -20,27 +20,28 @@ impl Env {
         let env = Env {
             dir: tempfile::tempdir().unwrap(),
         };
-        for args in [
-            &["init", "--policy", "5m"][..],
-            &[
-                "add",
-                "otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
-            ],
-        ] {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
-                .args(["--no-agent", "--pin-stdin", "--vault"])
-                .arg(env.vault())
-                .args(args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(format!("{PIN}\n").as_bytes()).unwrap();
-            drop(stdin);
-            assert!(child.wait().unwrap().success(), "{args:?}");
-        }
+        env.with_pin(&["init", "--policy", "5m"]);
+        env.with_pin(&[
+            "add",
+            "otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+        ]);
         env
+    }
+
+    /// Runs `otpvault ARGS` (no agent) with the PIN on standard input; it must succeed.
+    fn with_pin(&self, args: &[&str]) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
+            .args(["--no-agent", "--pin-stdin", "--vault"])
+            .arg(self.vault())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{PIN}\n").as_bytes()).unwrap();
+        drop(stdin);
+        assert!(child.wait().unwrap().success(), "{args:?}");
     }
 
     fn vault(&self) -> std::path::PathBuf {
@@ -172,24 +173,13 @@ fn watch_pages_with_space_quits_with_q_filters_and_fits_40_columns() {
     );
     let env = Env::new();
     for n in 1..=5 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_otpvault"))
-            .args(["--no-agent", "--pin-stdin", "--vault"])
-            .arg(env.vault())
-            .args([
-                "add",
-                &format!(
-                    "otpauth://totp/Bank{n}:user{n}?secret=JBSWY3DPEHPK3PX{}",
-                    char::from(b'A' + n)
-                ),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(format!("{PIN}\n").as_bytes()).unwrap();
-        drop(stdin);
-        assert!(child.wait().unwrap().success());
+        env.with_pin(&[
+            "add",
+            &format!(
+                "otpauth://totp/Bank{n}:user{n}?secret=JBSWY3DPEHPK3PX{}",
+                char::from(b'A' + n)
+            ),
+        ]);
     }
     // 6 tokens on 6 rows: two pages of 4. Space turns to the second, q quits (exit 0).
     let out = env.on_terminal_typing(

@@ -44,59 +44,18 @@ pub fn looks_like(text: &str) -> bool {
     (text.starts_with("<?xml") || text.starts_with("<map")) && text.contains(TOKENS_KEY)
 }
 
-/// Replaces XML's character references and the five predefined entities.
-fn xml_unescape(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at + 1..];
-        let end = tail.find(';').filter(|e| *e <= 10)?;
-        let entity = &tail[..end];
-        let c = match entity {
-            "quot" => '"',
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "apos" => '\'',
-            _ => {
-                let code = if let Some(hex) = entity.strip_prefix("#x") {
-                    u32::from_str_radix(hex, 16).ok()?
-                } else {
-                    entity.strip_prefix('#')?.parse().ok()?
-                };
-                char::from_u32(code)?
-            }
-        };
-        out.push(c);
-        rest = &tail[end + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-/// The text of the `<string name="{TOKENS_KEY}">` element.
-fn tokens_json(text: &str) -> Result<String, ImportError> {
-    let mut rest = text;
-    while let Some(at) = rest.find("<string") {
-        let element = &rest[at..];
-        let open_end = element.find('>').ok_or_else(|| unreadable("XML"))?;
-        let open = &element[..open_end];
-        let named = [
-            format!("name=\"{TOKENS_KEY}\""),
-            format!("name='{TOKENS_KEY}'"),
-        ];
-        if named.iter().any(|n| open.contains(n.as_str())) {
-            if open.ends_with('/') {
-                return Ok(String::from("[]"));
-            }
-            let body = &element[open_end + 1..];
-            let close = body.find("</string>").ok_or_else(|| unreadable("XML"))?;
-            return xml_unescape(&body[..close]).ok_or_else(|| unreadable("XML entity"));
-        }
-        rest = &element[open_end..];
-    }
-    Err(unreadable("no Authy tokens in the file"))
+/// The text of the `<string name="{TOKENS_KEY}">` element (`[]` when it is empty).
+fn tokens_json(text: &str) -> Result<Zeroizing<String>, ImportError> {
+    let elements = super::android_prefs::string_elements(text).ok_or_else(|| unreadable("XML"))?;
+    let (_, value) = elements
+        .into_iter()
+        .find(|(name, _)| name.as_str() == TOKENS_KEY)
+        .ok_or_else(|| unreadable("no Authy tokens in the file"))?;
+    Ok(if value.is_empty() {
+        Zeroizing::new(String::from("[]"))
+    } else {
+        value
+    })
 }
 
 /// The (issuer, account) Authy shows for an entry: `originalIssuer` (or the part before `:` of
@@ -171,7 +130,7 @@ fn entry(item: &Value, secret_text: Option<&str>) -> Candidate {
 /// Reads the preferences file; `password` opens the entries stored without `decryptedSecret`.
 pub fn read(text: &str, password: Option<&str>) -> Result<Vec<Candidate>, ImportError> {
     // The tokens' JSON holds every decrypted secret: wiped when read.
-    let json = Zeroizing::new(tokens_json(text)?);
+    let json = tokens_json(text)?;
     let doc = SecretJson::parse(json.as_str()).map_err(|_| unreadable("tokens JSON"))?;
     let items = doc.as_array().ok_or_else(|| unreadable("tokens JSON"))?;
     super::check_entries(items.len())?;

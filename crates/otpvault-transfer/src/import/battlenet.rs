@@ -31,7 +31,7 @@ pub fn looks_like(text: &str) -> bool {
 
 /// Reads the one authenticator of the store.
 pub fn read(text: &str) -> Result<Vec<Candidate>, ImportError> {
-    let elements = super::freeotp::string_elements(text).ok_or_else(|| unreadable("XML"))?;
+    let elements = super::android_prefs::string_elements(text).ok_or_else(|| unreadable("XML"))?;
     let (_, hash) = elements
         .iter()
         .find(|(name, _)| name.as_str() == HASH_KEY)

@@ -33,6 +33,7 @@
 
 pub mod aegis;
 pub mod andotp;
+mod android_prefs;
 pub mod authy;
 pub mod battlenet;
 pub mod bitwarden;

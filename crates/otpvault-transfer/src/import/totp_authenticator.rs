@@ -98,7 +98,7 @@ fn entries(list: &str) -> Result<Vec<Candidate>, ImportError> {
 
 /// Reads the app's preferences XML.
 pub fn read_internal(text: &str) -> Result<Vec<Candidate>, ImportError> {
-    let elements = super::freeotp::string_elements(text).ok_or_else(|| unreadable("XML"))?;
+    let elements = super::android_prefs::string_elements(text).ok_or_else(|| unreadable("XML"))?;
     let (_, list) = elements
         .iter()
         .find(|(name, _)| name.as_str() == LIST_KEY)
