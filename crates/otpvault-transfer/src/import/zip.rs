@@ -259,3 +259,84 @@ fn read_proton_pass(json: &[u8]) -> Result<Vec<Candidate>, ImportError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
+    use super::*;
+
+    /// A one-entry zip written by hand: `data` as given (stored, or already deflated with
+    /// `method` 8), `size` as the headers claim it.
+    fn zip_of(name: &str, method: u16, data: &[u8], size: u32, flags: u16) -> Vec<u8> {
+        let mut out = Vec::new();
+        let header = |out: &mut Vec<u8>, central: bool| {
+            out.extend_from_slice(if central { b"PK\x01\x02" } else { b"PK\x03\x04" });
+            if central {
+                out.extend_from_slice(&20u16.to_le_bytes()); // made by
+            }
+            out.extend_from_slice(&20u16.to_le_bytes()); // needed
+            out.extend_from_slice(&flags.to_le_bytes());
+            out.extend_from_slice(&method.to_le_bytes());
+            out.extend_from_slice(&[0; 8]); // time, date, crc
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&size.to_le_bytes());
+            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&0u16.to_le_bytes()); // extra
+            if central {
+                out.extend_from_slice(&[0; 12]); // comment, disk, attributes
+                out.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+            }
+            out.extend_from_slice(name.as_bytes());
+        };
+        header(&mut out, false);
+        out.extend_from_slice(data);
+        let directory = out.len();
+        header(&mut out, true);
+        let directory_len = out.len() - directory;
+        out.extend_from_slice(b"PK\x05\x06");
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&1u16.to_le_bytes());
+        out.extend_from_slice(&1u16.to_le_bytes());
+        out.extend_from_slice(&(directory_len as u32).to_le_bytes());
+        out.extend_from_slice(&(directory as u32).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn a_zipped_list_is_read_and_a_zip_bomb_stops_at_the_cap() {
+        let list = b"otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP\n";
+        let stored = zip_of("list.txt", 0, list, list.len() as u32, 0);
+        let (format, read) = super::super::read(&stored, None).unwrap();
+        assert_eq!(format, ImportFormat::UriList);
+        assert_eq!(read.len(), 1);
+        let deflated = miniz_oxide::deflate::compress_to_vec(list, 6);
+        let zipped = zip_of("list.txt", 8, &deflated, list.len() as u32, 0);
+        assert_eq!(super::super::read(&zipped, None).unwrap().1.len(), 1);
+
+        // 17 MiB of zeros deflate to a few KiB; the headers lie about the size. Inflating stops
+        // at the 16 MiB cap: refused, never allocated beyond it.
+        let bomb = vec![0u8; super::super::MAX_IMPORT_BYTES + 1024 * 1024];
+        let deflated = miniz_oxide::deflate::compress_to_vec(&bomb, 6);
+        assert!(deflated.len() < 64 * 1024);
+        let zipped = zip_of("list.txt", 8, &deflated, 100, 0);
+        assert!(super::super::read(&zipped, None).is_err());
+        // Claimed too large: refused before inflating.
+        let zipped = zip_of("list.txt", 8, &deflated, u32::MAX, 0);
+        assert!(matches!(
+            super::super::read(&zipped, None),
+            Err(ImportError::TooLarge { .. })
+        ));
+        // Encrypted: named, whatever the password.
+        let zipped = zip_of("list.txt", 0, list, list.len() as u32, 1);
+        assert!(matches!(
+            super::super::read(&zipped, Some("x")),
+            Err(ImportError::NotAnExport { .. })
+        ));
+        // Truncated anywhere: an error, never a panic.
+        for cut in 0..stored.len() {
+            let _ = super::super::read(&stored[..cut], None);
+        }
+    }
+}
