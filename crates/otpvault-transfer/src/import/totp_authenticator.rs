@@ -77,21 +77,42 @@ fn entry(item: &Value) -> Candidate {
     )
 }
 
+/// Every JSON string literal of `text`, in order, decoded into zeroizing buffers. The texts
+/// here are JSON inside JSON strings, full of escapes: serde_json would decode those in a scratch
+/// buffer it frees with the secrets still in it.
+fn string_literals(text: &str) -> Option<Vec<Zeroizing<String>>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'"' {
+            let start = at;
+            at += 1;
+            while *bytes.get(at)? != b'"' {
+                if bytes[at] == b'\\' {
+                    at += 1;
+                }
+                at += 1;
+            }
+            out.push(super::uris::unquote(text.get(start..=at)?)?);
+            super::check_entries(out.len()).ok()?;
+        }
+        at += 1;
+    }
+    Some(out)
+}
+
 /// The entries of the list (a JSON list of JSON texts).
 fn entries(list: &str) -> Result<Vec<Candidate>, ImportError> {
-    let doc = SecretJson::parse(list.as_bytes()).map_err(|_| unreadable("list"))?;
-    let items = doc.as_array().ok_or_else(|| unreadable("list"))?;
-    super::check_entries(items.len())?;
+    if !list.trim_start().starts_with('[') {
+        return Err(unreadable("list"));
+    }
+    let items = string_literals(list).ok_or_else(|| unreadable("list"))?;
     Ok(items
         .iter()
-        .map(|item| {
-            match item
-                .as_str()
-                .and_then(|text| SecretJson::parse(text.as_bytes()).ok())
-            {
-                Some(inner) if inner.is_object() => entry(&inner),
-                _ => Candidate::skipped("", "", SkipReason::InvalidEntry),
-            }
+        .map(|text| match SecretJson::parse(text.as_bytes()) {
+            Ok(inner) if inner.is_object() => entry(&inner),
+            _ => Candidate::skipped("", "", SkipReason::InvalidEntry),
         })
         .collect())
 }
@@ -120,9 +141,12 @@ pub fn read_encrypted(text: &str, password: Option<&str>) -> Result<Vec<Candidat
         super::google::base64_decode(text.trim().as_bytes()).ok_or_else(|| unreadable("base64"))?;
     let opened = |password: &str| -> Option<Result<Vec<Candidate>, ImportError>> {
         let plain = decrypt(&ciphertext, password)?;
-        let doc = SecretJson::parse(&plain[..]).ok()?;
-        let list = doc.as_object()?.keys().next()?.clone();
-        let list = Zeroizing::new(list);
+        // `{"<the list, as a JSON string>": …}`: its first string is the list.
+        let text = std::str::from_utf8(&plain).ok()?;
+        if !text.trim_start().starts_with('{') {
+            return None;
+        }
+        let list = string_literals(text)?.into_iter().next()?;
         Some(entries(&list))
     };
     match password {

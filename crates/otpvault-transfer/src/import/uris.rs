@@ -19,7 +19,7 @@ pub fn is_uri(line: &str) -> bool {
 /// Decoded here rather than by serde_json, whose scratch buffer for escaped strings is freed
 /// with the URI (and its secret) still in it: this buffer is sized once (no escape decodes to
 /// more bytes than it takes) and wiped when dropped.
-fn unquote(line: &str) -> Option<Zeroizing<String>> {
+pub(super) fn unquote(line: &str) -> Option<Zeroizing<String>> {
     fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
         (0..4).try_fold(0, |value, _| Some(value * 16 + chars.next()?.to_digit(16)?))
     }

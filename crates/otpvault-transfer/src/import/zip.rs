@@ -5,9 +5,9 @@
 //!
 //! The reader is this module's own, for the two layouts zips use for such files: entries stored
 //! or deflated, found through the central directory. Hostile archives are capped before
-//! anything is inflated: at most [`MAX_ZIP_ENTRIES`] entries, each inflated to at most
-//! [`super::MAX_IMPORT_BYTES`] (a zip bomb stops at the cap), names and offsets checked against
-//! the file's length.
+//! anything is inflated: at most [`MAX_ZIP_ENTRIES`] entries, each inflated into a buffer of the
+//! size its header gives (at most [`super::MAX_IMPORT_BYTES`]) and refused if it holds more (a
+//! zip bomb stops there), names and offsets checked against the file's length.
 
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -97,10 +97,21 @@ fn contents(entry: &Entry<'_>) -> Result<Zeroizing<Vec<u8>>, ImportError> {
     }
     match entry.method {
         0 => Ok(Zeroizing::new(entry.data.to_vec())),
+        // Into a buffer of the size the headers give (checked above), allocated once: a growing
+        // one would free copies of the secrets. More output than that is refused.
         8 => {
-            miniz_oxide::inflate::decompress_to_vec_with_limit(entry.data, super::MAX_IMPORT_BYTES)
-                .map(Zeroizing::new)
-                .map_err(|_| unreadable("a compressed entry"))
+            let mut out = Zeroizing::new(vec![0u8; entry.size]);
+            let written = miniz_oxide::inflate::decompress_slice_iter_to_slice(
+                &mut out,
+                std::iter::once(entry.data),
+                false,
+                true,
+            )
+            .map_err(|_| {
+                unreadable("a compressed entry (larger than its header says, or damaged)")
+            })?;
+            out.truncate(written);
+            Ok(out)
         }
         _ => Err(unreadable(
             "an entry compressed in a way zips for exports do not use",
@@ -271,7 +282,11 @@ mod tests {
     fn zip_of(name: &str, method: u16, data: &[u8], size: u32, flags: u16) -> Vec<u8> {
         let mut out = Vec::new();
         let header = |out: &mut Vec<u8>, central: bool| {
-            out.extend_from_slice(if central { b"PK\x01\x02" } else { b"PK\x03\x04" });
+            out.extend_from_slice(if central {
+                b"PK\x01\x02"
+            } else {
+                b"PK\x03\x04"
+            });
             if central {
                 out.extend_from_slice(&20u16.to_le_bytes()); // made by
             }
