@@ -445,6 +445,23 @@ pub fn serve_with(
 }
 
 /// What every request handler shares.
+/// `count` connections to `db`, opened on a blocking thread: connecting blocks (and PostgreSQL's
+/// client drives its own runtime), so never on the async threads.
+async fn connect_off_thread(
+    db: &Target,
+    config: &Config,
+    count: usize,
+) -> Result<Vec<Issuer>, IssuerError> {
+    let (db, config) = (db.clone(), config.clone());
+    tokio::task::spawn_blocking(move || {
+        (0..count)
+            .map(|_| Issuer::connect(&db, config.clone()))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|_| IssuerError::Listen("opening the database failed".into()))?
+}
+
 struct Shared {
     /// Idle database connections; `connections` counts them.
     pool: Mutex<Vec<Issuer>>,
@@ -546,17 +563,7 @@ async fn run(
         config.origin = format!("{scheme}://{address}");
     }
     let limits = options.limits.clone();
-    // Connecting blocks (and PostgreSQL's client drives its own runtime): off the async threads.
-    let pool = {
-        let (db, config, count) = (db.clone(), config.clone(), limits.connections.max(1));
-        tokio::task::spawn_blocking(move || {
-            (0..count)
-                .map(|_| Issuer::connect(&db, config.clone()))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await
-        .map_err(|_| IssuerError::Listen("opening the database failed".into()))??
-    };
+    let pool = connect_off_thread(db, &config, limits.connections.max(1)).await?;
     let shared = Arc::new(Shared {
         connections: Semaphore::new(pool.len()),
         pool: Mutex::new(pool),
@@ -821,12 +828,10 @@ async fn handle(shared: &Shared, method: &Method, path: &str, meta: Meta, body: 
         }
         Err(_) => {
             // The connection went with the failed task: open another in its place.
-            let (db, config) = (shared.db.clone(), shared.config.clone());
-            if let Ok(Ok(issuer)) =
-                tokio::task::spawn_blocking(move || Issuer::connect(&db, config)).await
+            if let Ok(fresh) = connect_off_thread(&shared.db, &shared.config, 1).await
                 && let Ok(mut pool) = shared.pool.lock()
             {
-                pool.push(issuer);
+                pool.extend(fresh);
             }
             error(500, "internal")
         }

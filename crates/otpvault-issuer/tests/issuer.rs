@@ -13,21 +13,11 @@ use otpvault_issuer::{Config, Issuer};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use support::Store;
+use support::{ORIGIN, Store, config};
 
 mod support;
 
 const T0_MS: u64 = 1_700_000_000_000;
-const ORIGIN: &str = "https://portal.example.org";
-
-fn config() -> Config {
-    Config {
-        origin: ORIGIN.into(),
-        issuer: "Provincia".into(),
-        password_memory_kib: 64,
-        ..Config::default()
-    }
-}
 
 fn setup(store: &Store) -> Issuer {
     let mut issuer = store.open(config());

@@ -11,22 +11,12 @@ use otpvault_issuer::http::{Answer, route, route_with_bearer};
 use otpvault_issuer::{Config, Issuer, args};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::Store;
+use support::{ORIGIN, Store, config};
 
 mod support;
 
 const T0_MS: u64 = 1_700_000_000_000;
-const ORIGIN: &str = "https://portal.example.org";
 const PASSWORD: &str = "portal password";
-
-fn config() -> Config {
-    Config {
-        origin: ORIGIN.into(),
-        issuer: "Provincia".into(),
-        password_memory_kib: 64,
-        ..Config::default()
-    }
-}
 
 fn post(issuer: &mut Issuer, path: &str, body: &Value, now: u64) -> (u16, Value) {
     let answer: Answer = route(issuer, "POST", path, &body.to_string(), now);

@@ -52,6 +52,18 @@ pub(crate) fn unreachable(err: impl std::fmt::Display) -> Failure {
     )
 }
 
+/// An HTTP client for the issuer: no redirects (an answer comes from the origin asked, or not at
+/// all), statuses handed to the protocol rather than turned into errors, `timeout` for the whole
+/// exchange.
+pub(crate) fn issuer_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
 pub(crate) fn post(agent: &ureq::Agent, origin: &str, request: &Request) -> Outcome<(u16, String)> {
     let mut response = agent
         .post(format!("{origin}{}", request.path))
@@ -118,12 +130,7 @@ pub fn run(ctx: &Context, server: &str, user: &str) -> Outcome<Report> {
         code.trim(),
         Arc::new(SystemClock::new()),
     )?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .max_redirects(0)
-        .build()
-        .into();
+    let agent = issuer_agent(Duration::from_secs(20));
     let done = loop {
         let (status, body) = post(&agent, &origin, &request)?;
         match client.handle(status, &body)? {

@@ -21,12 +21,7 @@ pub fn run(ctx: &Context, server: &str, id: i64, apply: bool) -> Outcome<Report>
     let pin = Pin::new(&pin_text)?;
     vault.unlock(&pin)?;
     let (client, body, sent_mono) = vault.time_sync_request(Some(&pin), id)?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .max_redirects(0)
-        .build()
-        .into();
+    let agent = super::activate::issuer_agent(Duration::from_secs(10));
     let request = Request {
         path: TIME_PATH.to_owned(),
         body,

@@ -5,6 +5,20 @@
 use otpvault_issuer::db::Target;
 use otpvault_issuer::{Config, Issuer};
 
+/// The portal's origin in the suites.
+pub const ORIGIN: &str = "https://portal.example.org";
+
+/// The issuer's configuration in the suites: the portal above, cheap password hashes (the
+/// suites are about the protocol and the database, not Argon2).
+pub fn config() -> Config {
+    Config {
+        origin: ORIGIN.into(),
+        issuer: "Provincia".into(),
+        password_memory_kib: 64,
+        ..Config::default()
+    }
+}
+
 /// A database for one test, removed when dropped.
 pub struct Store {
     pub target: Target,
