@@ -133,6 +133,9 @@ def test_adding_a_token_already_there_is_refused_with_its_id(tmp_path):
     vault = make_vault(str(tmp_path / "v.db"), ManualClock())
     first = vault.add_uri("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP")
     with pytest.raises(otpvault.OtpError.DuplicateToken) as raised:
-        vault.add_uri("otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")
+        vault.add_uri("otpauth://totp/acme:ALICE?secret=jbsw-y3dp-ehpk-3pxp")
     assert raised.value.id == first.id
     assert len(vault.list()) == 1
+    # The same secret under other names is another account enrolled with it: added.
+    vault.add_uri("otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")
+    assert len(vault.list()) == 2

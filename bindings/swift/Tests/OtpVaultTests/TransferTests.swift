@@ -77,9 +77,12 @@ final class TransferTests: XCTestCase {
     func testAddingATokenAlreadyThereIsRefusedWithItsId() async throws {
         let vault = try await makeVault(tempPath("d.db"), ManualClock())
         let first = try vault.addUri(uri: "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP")
-        XCTAssertThrowsError(try vault.addUri(uri: "otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")) {
+        XCTAssertThrowsError(try vault.addUri(uri: "otpauth://totp/acme:ALICE?secret=jbsw-y3dp-ehpk-3pxp")) {
             XCTAssertEqual($0 as? OtpError, .DuplicateToken(id: first.id))
         }
         XCTAssertEqual(try vault.list().count, 1)
+        // The same secret under other names is another account enrolled with it: added.
+        _ = try vault.addUri(uri: "otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")
+        XCTAssertEqual(try vault.list().count, 2)
     }
 }

@@ -86,9 +86,12 @@ class TransferTest {
         val vault = makeVault(File(dir, "d.db").path, ManualClock())
         val first = vault.addUri("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP")
         val error = assertThrows<OtpException.DuplicateToken> {
-            vault.addUri("otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")
+            vault.addUri("otpauth://totp/acme:ALICE?secret=jbsw-y3dp-ehpk-3pxp")
         }
         assertEquals(first.id, error.id)
         assertEquals(1, vault.list().size)
+        // The same secret under other names is another account enrolled with it: added.
+        vault.addUri("otpauth://totp/Renamed:bob?secret=jbsw-y3dp-ehpk-3pxp")
+        assertEquals(2, vault.list().size)
     }
 }
