@@ -97,7 +97,7 @@ fn import_fixture(name: &str) -> Vec<u8> {
 }
 
 /// The seeds of each per-parser target: the fixtures of its formats.
-const PARSER_SEEDS: [(&str, &[&str]); 14] = [
+const PARSER_SEEDS: [(&str, &[&str]); 17] = [
     ("parse_google", &["google-transfer.txt"]),
     ("parse_aegis", &["aegis-plain.json", "aegis-encrypted.json"]),
     ("parse_uris", &["uris.txt", "ente.txt"]),
@@ -129,6 +129,26 @@ const PARSER_SEEDS: [(&str, &[&str]); 14] = [
     ("parse_ente", &["ente-encrypted.txt"]),
     ("parse_proton", &["proton.json", "proton-encrypted.json"]),
     ("parse_authy", &["authy.xml", "authy-encrypted.xml"]),
+    ("parse_freeotp", &["freeotp-tokens.xml"]),
+    (
+        "parse_phone_stores",
+        &[
+            "battlenet.xml",
+            "duo-accounts.json",
+            "totp-authenticator.xml",
+            "totp-authenticator.bin",
+            "totp-authenticator-default.bin",
+        ],
+    ),
+    (
+        "parse_zip",
+        &[
+            "proton-pass.zip",
+            "winauth.zip",
+            "refused-authenticator-plus.zip",
+            "refused-protected.zip",
+        ],
+    ),
     ("parse_backup", &["../backup/backup-v1.otpvault"]),
 ];
 
