@@ -30,7 +30,7 @@ use crate::token::{DEFAULT_DIGITS, DEFAULT_PERIOD, OtpKind, Token, TokenParams};
 pub const MAX_URI_LEN: usize = 4096;
 
 /// Strictly percent-decodes `input` (and `+` as space when `plus_is_space`) into a zeroizing string.
-fn percent_decode(input: &str, plus_is_space: bool) -> Result<Zeroizing<String>, UriError> {
+pub fn percent_decode(input: &str, plus_is_space: bool) -> Result<Zeroizing<String>, UriError> {
     let bytes = input.as_bytes();
     let mut out = Zeroizing::new(Vec::with_capacity(bytes.len()));
     let mut i = 0;

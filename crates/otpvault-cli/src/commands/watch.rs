@@ -510,13 +510,7 @@ pub struct View<'a> {
 /// Draws frames until `frames` have been shown, Ctrl-C, `q`, or a closed pipe. With `json`,
 /// each frame is one JSON line.
 pub fn watch(source: &mut dyn Source, view: &View<'_>) -> Outcome {
-    let View {
-        frames,
-        title,
-        hotp_hint,
-        json,
-        ..
-    } = *view;
+    let json = view.json;
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -537,7 +531,6 @@ pub fn watch(source: &mut dyn Source, view: &View<'_>) -> Outcome {
     let result = watch_loop(source, &mut terminal, &stop, view, keys.as_ref());
     drop(keys);
     drop(terminal);
-    let _ = (frames, title, hotp_hint);
     match result {
         Err(failure) if failure.kind == "closed" => Ok(()),
         other => other,

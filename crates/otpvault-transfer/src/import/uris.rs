@@ -67,8 +67,8 @@ fn ente_details(line: &str) -> Option<crate::details::Details> {
     let value = query
         .split('&')
         .find_map(|pair| pair.strip_prefix("codeDisplay="))?;
-    let json = percent_decode(value)?;
-    let doc: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    let json = uri::percent_decode(value, true).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&json).ok()?;
     let tags: Vec<&str> = doc["tags"]
         .as_array()
         .map(|tags| tags.iter().filter_map(serde_json::Value::as_str).collect())
@@ -80,31 +80,6 @@ fn ente_details(line: &str) -> Option<crate::details::Details> {
         doc["pinned"].as_bool().unwrap_or(false),
     );
     (!details.is_empty()).then_some(details)
-}
-
-/// `%XX` escapes (and `+` as a space) decoded; `None` for a malformed escape.
-fn percent_decode(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(at + 1..at + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                at += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                at += 1;
-            }
-            b => {
-                out.push(b);
-                at += 1;
-            }
-        }
-    }
-    Some(out)
 }
 
 /// Reads every line.
